@@ -1,0 +1,86 @@
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+
+namespace Splynx.Orleans.Hosting;
+
+public static class SiloHostingExtensions
+{
+    private const string AdoNetInvariant = "Npgsql";
+
+    /// <summary>Everything a silo of this service needs: database, schema on start, Orleans on PostgreSQL.</summary>
+    public static IHostApplicationBuilder AddSplynxSilo(this IHostApplicationBuilder builder)
+    {
+        builder.AddSplynxDatabase();
+        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.UseOrleans(silo => silo.UseSplynxCluster(builder.Configuration));
+        return builder;
+    }
+
+    /// <summary>
+    /// Clustering, grain storage and reminders on PostgreSQL through the ADO.NET providers, with the
+    /// endpoints and identity of the <c>Orleans</c> section. <c>Orleans:Membership</c> and
+    /// <c>Orleans:ReminderOptions</c> tune Orleans' own membership and reminder options.
+    /// </summary>
+    public static ISiloBuilder UseSplynxCluster(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(OrleansHostingOptions.SectionName).Get<OrleansHostingOptions>() ?? new();
+        var connectionString = DatabaseHostingExtensions.RequirePostgresConnectionString(configuration);
+
+        silo.Configure<ClusterOptions>(cluster =>
+        {
+            cluster.ClusterId = options.ClusterId;
+            cluster.ServiceId = options.ServiceId;
+        });
+        if (IPAddress.TryParse(options.AdvertisedIP, out var address))
+        {
+            silo.ConfigureEndpoints(address, options.SiloPort, options.GatewayPort, options.ListenOnAnyHostAddress);
+        }
+        else
+        {
+            // A host name (a container's service name, say) is resolved once at start.
+            silo.ConfigureEndpoints(options.AdvertisedIP, options.SiloPort, options.GatewayPort,
+                listenOnAnyHostAddress: options.ListenOnAnyHostAddress);
+        }
+
+        silo.UseAdoNetClustering(clustering =>
+        {
+            clustering.Invariant = AdoNetInvariant;
+            clustering.ConnectionString = connectionString;
+        });
+        silo.AddAdoNetGrainStorageAsDefault(storage =>
+        {
+            storage.Invariant = AdoNetInvariant;
+            storage.ConnectionString = connectionString;
+        });
+        silo.UseAdoNetReminderService(reminders =>
+        {
+            reminders.Invariant = AdoNetInvariant;
+            reminders.ConnectionString = connectionString;
+        });
+
+        silo.Services.Configure<ClusterMembershipOptions>(configuration.GetSection("Orleans:Membership"));
+        silo.Services.Configure<ReminderOptions>(configuration.GetSection("Orleans:ReminderOptions"));
+        return silo;
+    }
+
+    /// <summary>The client side of the same cluster: gateways are found in the PostgreSQL membership table.</summary>
+    public static IClientBuilder UseSplynxCluster(this IClientBuilder client, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(OrleansHostingOptions.SectionName).Get<OrleansHostingOptions>() ?? new();
+        var connectionString = DatabaseHostingExtensions.RequirePostgresConnectionString(configuration);
+        client.Configure<ClusterOptions>(cluster =>
+        {
+            cluster.ClusterId = options.ClusterId;
+            cluster.ServiceId = options.ServiceId;
+        });
+        client.UseAdoNetClustering(clustering =>
+        {
+            clustering.Invariant = AdoNetInvariant;
+            clustering.ConnectionString = connectionString;
+        });
+        return client;
+    }
+}

@@ -1,0 +1,16 @@
+namespace Splynx.Orleans.Storage.Migrations;
+
+/// <summary>
+/// The whole schema of the service, oldest step first. Later capabilities append steps here;
+/// this list is the only way the schema changes.
+/// </summary>
+public static class SchemaHistory
+{
+    public static IReadOnlyList<Migration> All { get; } =
+    [
+        OrleansClusteringSchema.Migration,
+        OrleansGrainStorageSchema.Migration,
+        OrleansRemindersSchema.Migration,
+        AdminsSchema.Migration,
+    ];
+}

@@ -1,0 +1,6 @@
+using Microsoft.Extensions.Hosting;
+using Splynx.Orleans.Hosting;
+
+var builder = Host.CreateApplicationBuilder(args);
+builder.AddSplynxSilo();
+await builder.Build().RunAsync();

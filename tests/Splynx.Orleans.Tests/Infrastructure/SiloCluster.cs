@@ -1,0 +1,88 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Splynx.Orleans.Hosting;
+
+namespace Splynx.Orleans.Tests.Infrastructure;
+
+/// <summary>
+/// A cluster of real silo processes (the test silo program, which wires the service's own silo
+/// configuration) sharing one test database, and an Orleans client in the test process.
+/// </summary>
+internal sealed class SiloCluster(TestDatabase database) : IAsyncDisposable
+{
+    private readonly string _clusterId = "c" + Guid.NewGuid().ToString("N")[..12];
+    private readonly List<(string Endpoint, ServiceProcess Process)> _silos = [];
+    private IHost? _clientHost;
+
+    /// <summary>
+    /// Failure detection tuned for tests: a killed silo is declared dead within seconds instead of
+    /// the production defaults' minute or so. Everything else is the production configuration.
+    /// </summary>
+    private IReadOnlyDictionary<string, string> ClusterConfiguration => new Dictionary<string, string>
+    {
+        ["ConnectionStrings:Postgres"] = database.ConnectionString,
+        ["Orleans:ClusterId"] = _clusterId,
+        ["Orleans:ServiceId"] = _clusterId,
+        ["Orleans:AdvertisedIP"] = "127.0.0.1",
+        ["Orleans:Membership:ProbeTimeout"] = "00:00:01",
+        ["Orleans:Membership:NumMissedProbesLimit"] = "2",
+        ["Orleans:Membership:NumVotesForDeathDeclaration"] = "1",
+        ["Orleans:Membership:TableRefreshTimeout"] = "00:00:02",
+        ["Orleans:Membership:IAmAliveTablePublishTimeout"] = "00:00:02",
+        ["Orleans:ReminderOptions:MinimumReminderPeriod"] = "00:00:01",
+        ["Orleans:ReminderOptions:RefreshReminderListPeriod"] = "00:00:05",
+        ["Logging:LogLevel:Default"] = "Warning",
+    };
+
+    public async Task<string> StartSiloAsync()
+    {
+        var siloPort = FreePort.Next();
+        var environment = ClusterConfiguration.ToDictionary(pair => pair.Key.Replace(":", "__", StringComparison.Ordinal), pair => pair.Value);
+        environment["Orleans__SiloPort"] = siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        environment["Orleans__GatewayPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var process = ServiceProcess.Start(RepositoryPaths.TestSiloProgram, environment);
+        var endpoint = $"127.0.0.1:{siloPort}";
+        _silos.Add((endpoint, process));
+
+        await Eventually.TrueAsync(async () =>
+        {
+            if (process.HasExited)
+            {
+                throw new GiveUpException("The silo exited:\n" + process.Output);
+            }
+            return await database.ScalarAsync<long>(
+                $"SELECT count(*) FROM orleans_membership WHERE deployment_id = '{_clusterId}' AND port = {siloPort} AND status = 3") == 1;
+        }, TimeSpan.FromSeconds(60), $"silo {endpoint} to become active");
+        return endpoint;
+    }
+
+    public async Task<IClusterClient> ConnectClientAsync()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(ClusterConfiguration!);
+        builder.UseOrleansClient(client => client.UseSplynxCluster(builder.Configuration));
+        _clientHost = builder.Build();
+        await _clientHost.StartAsync();
+        return _clientHost.Services.GetRequiredService<IClusterClient>();
+    }
+
+    public Task<long> ActiveSilosInMembershipTableAsync() =>
+        database.ScalarAsync<long>($"SELECT count(*) FROM orleans_membership WHERE deployment_id = '{_clusterId}' AND status = 3");
+
+    /// <summary>SIGKILL: the silo gets no chance to leave the cluster; the others must notice.</summary>
+    public void Kill(string endpoint) => _silos.Single(silo => silo.Endpoint == endpoint).Process.Kill();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_clientHost is not null)
+        {
+            await _clientHost.StopAsync(TimeSpan.FromSeconds(5));
+            _clientHost.Dispose();
+        }
+        foreach (var (_, process) in _silos)
+        {
+            await process.DisposeAsync();
+        }
+    }
+}
