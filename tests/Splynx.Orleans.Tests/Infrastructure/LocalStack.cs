@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Net.Security;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 
 namespace Splynx.Orleans.Tests.Infrastructure;
 
@@ -31,6 +33,16 @@ internal static class LocalStack
     public static int SubmissionPort => Port("STACK_SUBMISSION_PORT");
 
     public static int SmtpsPort => Port("STACK_SMTPS_PORT");
+
+    private static readonly Lazy<X509Certificate2> StackCertificate =
+        new(() => X509Certificate2.CreateFromPem(File.ReadAllText(Get("STACK_TLS_CERT"))));
+
+    /// <summary>
+    /// Accepts exactly the stack's self-signed certificate (pinned by its hash) and nothing else, so
+    /// tests that talk TLS to the stack still verify whom they talk to.
+    /// </summary>
+    public static RemoteCertificateValidationCallback TrustStackCertificate { get; } = (_, certificate, _, _) =>
+        certificate is not null && certificate.GetCertHashString() == StackCertificate.Value.Thumbprint;
 
     /// <summary>Creates a mail account of its own for a test: <c>name@example.test</c> with a random password.</summary>
     public static async Task<MailUser> CreateMailUserAsync(string prefix = "u")
