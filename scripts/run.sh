@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Runs the service locally on a Debian 12 machine (as root, with the .NET 10 SDK): installs and starts
+# the local stack, creates a few demo mail accounts, builds, and starts one web host with a co-hosted
+# silo on 127.0.0.1 that migrates the database and creates the bootstrap super-admin.
+# Stop it with Ctrl+C; `scripts/stack.sh down` stops the stack.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+port=${PORT:-5080}
+bash scripts/stack.sh up
+# shellcheck disable=SC1091
+source .stack/env
+
+# Secrets of the local run are made once per checkout and kept in the ignored .stack folder.
+secrets=.stack/run-secrets
+if [ ! -f "$secrets" ]; then
+  new_password() { head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+  {
+    echo "ADMIN_PASSWORD=$(new_password)"
+    for user in alice bob carol; do echo "MAIL_PASSWORD_${user}=$(new_password)"; done
+  } >"$secrets"
+  chmod 600 "$secrets"
+fi
+# shellcheck disable=SC1090
+source "$secrets"
+for user in alice bob carol; do
+  password_var="MAIL_PASSWORD_${user}"
+  bash scripts/stack.sh add-user "$user" "${!password_var}" >/dev/null
+done
+
+dotnet build src/WebHost -c Release --nologo -v quiet
+
+export ConnectionStrings__Postgres="$STACK_PG_CONNECTION"
+export Orleans__CoHosted=true
+export Orleans__AdvertisedIP=127.0.0.1
+export Database__MigrateOnStart=true
+export Bootstrap__AdminLogin=admin
+export Bootstrap__AdminPassword="$ADMIN_PASSWORD"
+export ASPNETCORE_URLS="http://127.0.0.1:${port}"
+export DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development
+
+dotnet src/WebHost/bin/Release/net10.0/Splynx.Orleans.WebHost.dll &
+web_host=$!
+trap 'kill -TERM "$web_host" 2>/dev/null; wait "$web_host"' INT TERM
+
+ready() {
+  exec 3<>"/dev/tcp/127.0.0.1/${port}" 2>/dev/null || return 1
+  printf 'GET /readyz HTTP/1.0\r\nHost: localhost\r\n\r\n' >&3
+  local status
+  read -r _ status _ <&3 || true
+  exec 3>&-
+  [ "$status" = "200" ]
+}
+for _ in $(seq 1 120); do
+  ready && break
+  kill -0 "$web_host" 2>/dev/null || { echo "The web host stopped; see its output above." >&2; exit 1; }
+  sleep 1
+done
+ready || { echo "The web host did not become ready in 2 minutes." >&2; exit 1; }
+
+cat <<BANNER
+
+  Splynx.Orleans is running: http://127.0.0.1:${port}/   (readiness: /readyz)
+
+  Log in as the super-admin:  admin / ${ADMIN_PASSWORD}
+
+  Demo mail accounts for My Profile (IMAP ${STACK_IMAP_HOST}:${STACK_IMAP_PORT} STARTTLS or ${STACK_IMAPS_PORT} SSL,
+  SMTP submission ${STACK_SUBMISSION_PORT} STARTTLS or ${STACK_SMTPS_PORT} SSL, self-signed certificate):
+    alice@${STACK_MAIL_DOMAIN} / ${MAIL_PASSWORD_alice}
+    bob@${STACK_MAIL_DOMAIN}   / ${MAIL_PASSWORD_bob}
+    carol@${STACK_MAIL_DOMAIN} / ${MAIL_PASSWORD_carol}
+  Mail from "customers" can be dropped in without auth on SMTP port ${STACK_SMTP_PORT}.
+
+  Ctrl+C stops the service; scripts/stack.sh down stops PostgreSQL, Dovecot and Postfix.
+
+BANNER
+wait "$web_host"
