@@ -39,7 +39,8 @@ export Bootstrap__AdminPassword="$ADMIN_PASSWORD"
 export ASPNETCORE_URLS="http://127.0.0.1:${port}"
 export DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development
 
-dotnet src/WebHost/bin/Release/net10.0/Splynx.Orleans.WebHost.dll &
+# From its output folder, which is its content root (appsettings.json, wwwroot).
+(cd src/WebHost/bin/Release/net10.0 && exec dotnet Splynx.Orleans.WebHost.dll) &
 web_host=$!
 trap 'kill -TERM "$web_host" 2>/dev/null; wait "$web_host"' INT TERM
 
