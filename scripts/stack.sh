@@ -6,6 +6,7 @@
 #   scripts/stack.sh status                 exit 0 when all three run
 #   scripts/stack.sh add-user NAME PASSWORD create or update NAME@$STACK_MAIL_DOMAIN
 #   scripts/stack.sh kick NAME              drop every IMAP session of NAME (a server-side disconnect)
+#   scripts/stack.sh restart-imap           stop and start Dovecot (tests of a mail server restart)
 #   scripts/stack.sh env                    print .stack/env (connection settings for tests)
 #   scripts/stack.sh reset                  down, then delete all state
 #
@@ -650,6 +651,15 @@ cmd_kick() {
   ((status == 0 || status == 68)) || die "doveadm kick failed ($status)"
 }
 
+cmd_restart_imap() {
+  require_root
+  lock_stack
+  load_paths && [[ -f $DOVECOT_CONF ]] || die "stack is not set up; run: $SCRIPT_PATH up"
+  dovecot_stop
+  dovecot_start
+  log "Dovecot restarted"
+}
+
 cmd_env() {
   [[ -f $ENV_FILE ]] || die "no $ENV_FILE yet; run: $SCRIPT_PATH up"
   cat "$ENV_FILE"
@@ -666,7 +676,7 @@ cmd_reset() {
 }
 
 usage() {
-  sed -n '2,11p' "$SCRIPT_PATH" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,12p' "$SCRIPT_PATH" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -679,6 +689,7 @@ main() {
     status) cmd_status ;;
     add-user) cmd_add_user "$@" ;;
     kick) cmd_kick "$@" ;;
+    restart-imap) cmd_restart_imap ;;
     env) cmd_env ;;
     reset) cmd_reset ;;
     *) usage ;;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
+using Splynx.Orleans.Mailbox;
 
 namespace Splynx.Orleans.Hosting;
 
@@ -15,6 +16,7 @@ public static class SiloHostingExtensions
     {
         builder.AddSplynxDatabase();
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.Services.AddMailboxSync(builder.Configuration);
         builder.UseOrleans(silo => silo.UseSplynxCluster(builder.Configuration));
         return builder;
     }

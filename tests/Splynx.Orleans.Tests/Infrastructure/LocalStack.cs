@@ -65,6 +65,29 @@ internal static class LocalStack
         return new MailUser(name, $"{name}@{MailDomain}", password);
     }
 
+    /// <summary>Cuts every IMAP session of a user, as a server going away would.</summary>
+    public static Task KickAsync(MailUser user) => StackCommandAsync("kick", user.Login);
+
+    /// <summary>Stops and starts Dovecot: only for tests that run alone (see <c>SerialMailServerTests</c>).</summary>
+    public static Task RestartImapAsync() => StackCommandAsync("restart-imap");
+
+    private static async Task StackCommandAsync(params string[] arguments)
+    {
+        var script = Path.Combine(RepositoryPaths.Root, "scripts", "stack.sh");
+        using var process = Process.Start(new ProcessStartInfo("bash", [script, .. arguments])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"stack.sh {string.Join(' ', arguments)} failed: {await errors}");
+        }
+    }
+
     private static Dictionary<string, string> ReadEnvironment()
     {
         var path = Path.Combine(RepositoryPaths.Root, ".stack", "env");

@@ -32,6 +32,15 @@ internal sealed class SiloCluster(TestDatabase database) : IAsyncDisposable
         ["Orleans:Membership:IAmAliveTablePublishTimeout"] = "00:00:02",
         ["Orleans:ReminderOptions:MinimumReminderPeriod"] = "00:00:01",
         ["Orleans:ReminderOptions:RefreshReminderListPeriod"] = "00:00:05",
+        // Sync timing shortened so tests see reconnects and Sent checks in seconds.
+        ["Mail:Sync:SentCheckInterval"] = "00:00:02",
+        ["Mail:Sync:IdleReissue"] = "00:00:30",
+        ["Mail:Sync:PollInterval"] = "00:00:01",
+        ["Mail:Sync:CommandTimeout"] = "00:00:15",
+        ["Mail:Sync:InitialBackoff"] = "00:00:00.500",
+        ["Mail:Sync:AuthFailureBackoff"] = "00:00:02",
+        ["Mail:Sync:MaxBackoff"] = "00:00:05",
+        ["Mail:Sync:KeepAlivePeriod"] = "00:00:03",
         ["Logging:LogLevel:Default"] = "Warning",
     };
 
@@ -69,6 +78,9 @@ internal sealed class SiloCluster(TestDatabase database) : IAsyncDisposable
 
     public Task<long> ActiveSilosInMembershipTableAsync() =>
         database.ScalarAsync<long>($"SELECT count(*) FROM orleans_membership WHERE deployment_id = '{_clusterId}' AND status = 3");
+
+    /// <summary>What the silos logged (warnings and errors), to explain a failure.</summary>
+    public string Output => string.Join("\n", _silos.Select(silo => $"--- silo {silo.Endpoint} ---\n{silo.Process.Output}"));
 
     /// <summary>SIGKILL: the silo gets no chance to leave the cluster; the others must notice.</summary>
     public void Kill(string endpoint) => _silos.Single(silo => silo.Endpoint == endpoint).Process.Kill();

@@ -12,5 +12,7 @@ public static class SchemaHistory
         OrleansGrainStorageSchema.Migration,
         OrleansRemindersSchema.Migration,
         AdminsSchema.Migration,
+        MessagesSchema.Migration,
+        DataProtectionKeysSchema.Migration,
     ];
 }

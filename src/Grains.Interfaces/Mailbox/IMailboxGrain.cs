@@ -1,0 +1,45 @@
+namespace Splynx.Orleans.Mailbox;
+
+/// <summary>
+/// One admin's mailbox (keyed by the admin's id): its settings, its live IMAP sync, its quarantine
+/// and the events of its messages.
+/// </summary>
+public interface IMailboxGrain : IGrainWithStringKey
+{
+    /// <summary>The saved settings; the password is never returned, only whether one is saved.</summary>
+    Task<MailSettings> GetSettingsAsync();
+
+    /// <summary>
+    /// Validates and saves. A null password keeps the saved one. Takes effect at once: the sync starts,
+    /// stops or reconnects with the new settings.
+    /// </summary>
+    Task<SettingsUpdateResult> UpdateSettingsAsync(MailSettings settings);
+
+    /// <summary>Tries the given settings (not saved; a null password means the saved one), or the saved ones.</summary>
+    Task<ConnectionTestResult> TestImapAsync(MailSettings? candidate, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists the folders of the given (or saved) account and picks the folder of sent mail.</summary>
+    Task<FolderListResult> LoadFoldersAsync(MailSettings? candidate, CancellationToken cancellationToken = default);
+
+    Task<MailboxStatus> GetStatusAsync();
+
+    Task<IReadOnlyList<QuarantinedMessage>> GetQuarantineAsync();
+
+    /// <summary>Stores a quarantined message again (from its kept bytes, or by fetching it once more).</summary>
+    Task<bool> RetryQuarantinedAsync(string quarantineId);
+
+    Task<bool> DropQuarantinedAsync(string quarantineId);
+
+    /// <summary>Receives message and status events for a while (renew before it expires).</summary>
+    Task SubscribeAsync(IMailboxObserver observer);
+
+    Task UnsubscribeAsync(IMailboxObserver observer);
+}
+
+/// <summary>Receives what happens in a mailbox: new, changed and removed messages, and sync status.</summary>
+public interface IMailboxObserver : IGrainObserver
+{
+    Task OnMessageEventAsync(MessageEvent messageEvent);
+
+    Task OnStatusChangedAsync(string mailboxId, MailboxStatus status);
+}

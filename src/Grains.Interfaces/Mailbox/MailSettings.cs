@@ -1,0 +1,119 @@
+namespace Splynx.Orleans.Mailbox;
+
+/// <summary>Which messages the sync imports (setting S2).</summary>
+public enum ProcessMode
+{
+    /// <summary>Every message, read or not.</summary>
+    All,
+
+    /// <summary>Only messages not yet \Seen on the server when the sync first sees them.</summary>
+    Unread,
+}
+
+/// <summary>How the IMAP connection is secured.</summary>
+public enum ImapSecurity
+{
+    /// <summary>Implicit TLS (usually port 993).</summary>
+    Ssl,
+
+    /// <summary>Plain connection upgraded with STARTTLS (usually port 143).</summary>
+    StartTls,
+
+    /// <summary>No TLS at all.</summary>
+    None,
+}
+
+/// <summary>How the SMTP connection is secured.</summary>
+public enum SmtpSecurity
+{
+    None,
+    StartTls,
+    Ssl,
+}
+
+/// <summary>SMTP authentication mechanism.</summary>
+public enum SmtpAuth
+{
+    None,
+    Plain,
+    Login,
+    CramMd5,
+}
+
+/// <summary>Email tracking (S1–S5).</summary>
+[GenerateSerializer, Immutable, Alias("splynx.mailbox.TrackingSettings")]
+public sealed record TrackingSettings(
+    [property: Id(0)] bool Enabled,
+    [property: Id(1)] ProcessMode Process,
+    [property: Id(2)] DateOnly? HistoricFrom,
+    [property: Id(3)] bool MarkAsRead,
+    [property: Id(4)] IReadOnlyList<string> DenyList)
+{
+    public static TrackingSettings Default { get; } = new(false, ProcessMode.All, null, false, []);
+}
+
+/// <summary>The admins allowed to read this mailbox (S6).</summary>
+[GenerateSerializer, Immutable, Alias("splynx.mailbox.AccessSettings")]
+public sealed record AccessSettings([property: Id(0)] IReadOnlyList<string> AdminIds)
+{
+    public static AccessSettings Default { get; } = new([]);
+}
+
+/// <summary>
+/// The mail account (S7). <see cref="Password"/> is only ever an input: null keeps the saved one,
+/// and every read answers null with <see cref="HasPassword"/> instead.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("splynx.mailbox.CredentialsSettings")]
+public sealed record CredentialsSettings(
+    [property: Id(0)] string Username,
+    [property: Id(1)] string? Password,
+    [property: Id(2)] bool HasPassword)
+{
+    public static CredentialsSettings Default { get; } = new("", null, false);
+
+    /// <summary>Never show the password, even to a debugger or a log.</summary>
+    public override string ToString() => $"CredentialsSettings {{ Username = {Username}, HasPassword = {HasPassword} }}";
+}
+
+/// <summary>IMAP server (S8).</summary>
+[GenerateSerializer, Immutable, Alias("splynx.mailbox.ImapSettings")]
+public sealed record ImapSettings(
+    [property: Id(0)] string Server,
+    [property: Id(1)] int Port,
+    [property: Id(2)] ImapSecurity Security,
+    [property: Id(3)] bool DontValidateCertificate,
+    [property: Id(4)] string? SentFolder)
+{
+    public static ImapSettings Default { get; } = new("", 993, ImapSecurity.Ssl, false, null);
+}
+
+/// <summary>Personal or system SMTP (S9).</summary>
+[GenerateSerializer, Immutable, Alias("splynx.mailbox.SmtpSettings")]
+public sealed record SmtpSettings(
+    [property: Id(0)] bool Enabled,
+    [property: Id(1)] string? ReplyTo,
+    [property: Id(2)] bool UseSystem,
+    [property: Id(3)] string? Server,
+    [property: Id(4)] int Port,
+    [property: Id(5)] SmtpSecurity Security,
+    [property: Id(6)] SmtpAuth Auth,
+    [property: Id(7)] bool DontValidateCertificate)
+{
+    public static SmtpSettings Default { get; } = new(false, null, false, null, 587, SmtpSecurity.StartTls, SmtpAuth.Plain, false);
+}
+
+/// <summary>Everything an admin configures in My Profile for their mailbox.</summary>
+[GenerateSerializer, Immutable, Alias("splynx.mailbox.MailSettings")]
+public sealed record MailSettings(
+    [property: Id(0)] TrackingSettings Tracking,
+    [property: Id(1)] AccessSettings Access,
+    [property: Id(2)] CredentialsSettings Credentials,
+    [property: Id(3)] ImapSettings Imap,
+    [property: Id(4)] SmtpSettings Smtp)
+{
+    public static MailSettings Default { get; } =
+        new(TrackingSettings.Default, AccessSettings.Default, CredentialsSettings.Default, ImapSettings.Default, SmtpSettings.Default);
+
+    /// <summary>IMAP counts as configured once a server and credentials are saved (the S6 rule for delegates).</summary>
+    public bool HasImapConfigured => Imap.Server.Length > 0 && Credentials.Username.Length > 0 && Credentials.HasPassword;
+}

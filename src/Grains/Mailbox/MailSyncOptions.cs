@@ -1,0 +1,43 @@
+namespace Splynx.Orleans.Mailbox;
+
+/// <summary>Timing of the live sync (<c>Mail:Sync</c>). The defaults suit production; tests shorten them.</summary>
+public sealed class MailSyncOptions
+{
+    public const string SectionName = "Mail:Sync";
+
+    /// <summary>
+    /// IDLE is ended and issued again this often: well inside the 29 minutes after which servers may
+    /// drop it, and often enough that a connection that died silently is noticed within minutes
+    /// (ending IDLE needs an answer from the server within <see cref="CommandTimeout"/>).
+    /// </summary>
+    public TimeSpan IdleReissue { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often the Sent folder is checked, on the same connection.</summary>
+    public TimeSpan SentCheckInterval { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How often a server without IDLE is polled with NOOP.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long one IMAP command may wait for the server.</summary>
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>First wait after a failed connection; it doubles (with jitter) up to <see cref="MaxBackoff"/>.</summary>
+    public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>First wait after the server refused the password: retrying fast only risks locking the account.</summary>
+    public TimeSpan AuthFailureBackoff { get; set; } = TimeSpan.FromMinutes(1);
+
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>New IMAP connections per second that one silo opens, so a restart of thousands of mailboxes does not hammer a server.</summary>
+    public int ConnectsPerSecond { get; set; } = 20;
+
+    /// <summary>
+    /// Period of the reminder that keeps an enabled mailbox active: after a silo dies, its mailboxes
+    /// resume on the survivors within about this long (after the silo is declared dead).
+    /// </summary>
+    public TimeSpan KeepAlivePeriod { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Messages whose bodies are fetched and stored together.</summary>
+    public int FetchBatchSize { get; set; } = 50;
+}

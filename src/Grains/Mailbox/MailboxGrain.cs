@@ -1,0 +1,326 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Runtime;
+using Orleans.Utilities;
+using Splynx.Orleans.Mailbox.Imap;
+using Splynx.Orleans.Secrets;
+using Splynx.Orleans.Storage.Messages;
+
+namespace Splynx.Orleans.Mailbox;
+
+/// <summary>
+/// One admin's mailbox. Follows the Orleans "reminder plus background loop" recipe: while inbox
+/// processing is enabled a reminder keeps the grain active (and brings it back on another silo
+/// after a failure), and the grain runs <see cref="MailboxSynchronizer"/> as its background loop.
+/// </summary>
+public sealed partial class MailboxGrain(
+    [PersistentState("mailbox")] IPersistentState<MailboxGrainState> state,
+    IImapConnector connector,
+    IMessageStore store,
+    SecretProtector secrets,
+    ImapConnectThrottle throttle,
+    IOptions<MailSyncOptions> syncOptions,
+    ILocalSiloDetails silo,
+    TimeProvider time,
+    ILogger<MailboxGrain> logger) : Grain, IMailboxGrain, IRemindable, IMailboxSyncHost, IDisposable
+{
+    private const string KeepSyncingReminder = "keep-syncing";
+    private static readonly TimeSpan ServerClockAllowance = TimeSpan.FromMinutes(2);
+
+    private readonly ObserverManager<IMailboxObserver> _observers = new(TimeSpan.FromMinutes(5), logger);
+    // Writes of the state come from calls and from the sync loop; one at a time keeps the ETag straight.
+    private readonly SemaphoreSlim _stateWrite = new(1, 1);
+    private CancellationTokenSource? _syncStop;
+    private Task? _syncLoop;
+    private (MailboxState State, string? Error, MailErrorKind? Kind) _state = (MailboxState.Disabled, null, null);
+    private DateTime? _lastSyncAt;
+
+    public string MailboxId => this.GetPrimaryKeyString();
+
+    public MailSettings Settings => state.State.Settings;
+
+    public string Password => state.State.ProtectedPassword is { } protectedPassword ? secrets.Unprotect(protectedPassword) : "";
+
+    public DateTimeOffset ImportStart => ImportStartFor(Settings);
+
+    public DateOnly? PendingBackfillFrom =>
+        Settings.Tracking.HistoricFrom is { } from && state.State.ImportedFrom is { } imported && from < imported ? from : null;
+
+    private bool ShouldSync => Settings.Tracking.Enabled && Settings.HasImapConfigured;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (ShouldSync)
+        {
+            await this.RegisterOrUpdateReminder(KeepSyncingReminder, syncOptions.Value.KeepAlivePeriod, syncOptions.Value.KeepAlivePeriod, cancellationToken);
+            StartSync();
+        }
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
+        await StopSyncAsync();
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (!ShouldSync)
+        {
+            await StopKeepingAliveAsync();
+        }
+        else if (_syncLoop is null || _syncLoop.IsCompleted)
+        {
+            StartSync();
+        }
+    }
+
+    public Task<MailSettings> GetSettingsAsync() => Task.FromResult(Settings);
+
+    public async Task<SettingsUpdateResult> UpdateSettingsAsync(MailSettings settings)
+    {
+        var errors = MailSettingsValidator.Validate(settings, state.State.ProtectedPassword is not null, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime));
+        if (errors.Count > 0)
+        {
+            return new SettingsUpdateResult(null, errors);
+        }
+
+        var previous = Settings;
+        if (!string.IsNullOrEmpty(settings.Credentials.Password))
+        {
+            state.State.ProtectedPassword = secrets.Protect(settings.Credentials.Password);
+        }
+        var saved = Normalize(settings) with
+        {
+            Credentials = new CredentialsSettings(settings.Credentials.Username.Trim(), null, state.State.ProtectedPassword is not null),
+        };
+        if (IsOtherAccount(previous, saved))
+        {
+            // Another server or account is another mailbox on the server side: its UIDs start afresh.
+            state.State.Cursors.Clear();
+            state.State.ImportedFrom = null;
+        }
+        if (saved.Tracking.Enabled && state.State.ProcessingStartedAt is null)
+        {
+            state.State.ProcessingStartedAt = time.GetUtcNow();
+        }
+        state.State.ImportedFrom ??= saved.Tracking.Enabled ? DateOnly.FromDateTime(ImportStartFor(saved).UtcDateTime) : null;
+        state.State.Settings = saved;
+        await SaveStateAsync();
+
+        await StopSyncAsync();
+        if (ShouldSync)
+        {
+            await this.RegisterOrUpdateReminder(KeepSyncingReminder, syncOptions.Value.KeepAlivePeriod, syncOptions.Value.KeepAlivePeriod);
+            StartSync();
+        }
+        else
+        {
+            await StopKeepingAliveAsync();
+            ReportState(MailboxState.Disabled);
+        }
+        return new SettingsUpdateResult(saved, new Dictionary<string, string[]>());
+    }
+
+    public async Task<ConnectionTestResult> TestImapAsync(MailSettings? candidate, CancellationToken cancellationToken) =>
+        (await LoadFoldersAsync(candidate, cancellationToken)).Connection;
+
+    public async Task<FolderListResult> LoadFoldersAsync(MailSettings? candidate, CancellationToken cancellationToken)
+    {
+        var settings = candidate ?? Settings;
+        var password = string.IsNullOrEmpty(settings.Credentials.Password) ? Password : settings.Credentials.Password;
+        if (string.IsNullOrWhiteSpace(settings.Imap.Server) || string.IsNullOrWhiteSpace(settings.Credentials.Username) || password.Length == 0)
+        {
+            return new FolderListResult(
+                new ConnectionTestResult(false, "Enter the IMAP server, the username and the password first.", null), [], null);
+        }
+        return await new MailServerProbe(connector).LoadFoldersAsync(ImapEndpoint.From(settings, password), cancellationToken);
+    }
+
+    public async Task<MailboxStatus> GetStatusAsync()
+    {
+        var messages = await store.CountAsync(MailboxId, CancellationToken.None);
+        var quarantined = await store.QuarantineCountAsync(MailboxId, CancellationToken.None);
+        return new MailboxStatus(_state.State, _state.Error, _state.Kind, _lastSyncAt, messages, quarantined,
+            silo.SiloAddress.Endpoint.ToString());
+    }
+
+    public Task<IReadOnlyList<QuarantinedMessage>> GetQuarantineAsync() => store.QuarantineAsync(MailboxId, CancellationToken.None);
+
+    public async Task<bool> RetryQuarantinedAsync(string quarantineId)
+    {
+        var entry = (await store.QuarantineAsync(MailboxId, CancellationToken.None)).FirstOrDefault(item => item.Id == quarantineId);
+        if (entry is null)
+        {
+            return false;
+        }
+        await using var raw = await store.OpenQuarantinedRawAsync(MailboxId, quarantineId, CancellationToken.None);
+        if (raw is null)
+        {
+            // Nothing was kept: the next sync cannot see it again either (the cursor moved on), so the
+            // owner can only drop it. Say so rather than pretend.
+            return false;
+        }
+        var uidValidity = state.State.Cursors.Values.FirstOrDefault(cursor => cursor.FolderName == entry.Folder)?.UidValidity ?? 0;
+        var direction = state.State.Cursors.TryGetValue(SyncedFolder.Sent, out var sent) && sent.FolderName == entry.Folder
+            ? MessageDirection.Out
+            : MessageDirection.In;
+        var outcomes = await store.StoreAsync(
+            [new FetchedMessage(MailboxId, new ServerLocation(entry.Folder, uidValidity, entry.Uid), direction, entry.At, raw)],
+            CancellationToken.None);
+        await PublishAsync(outcomes);
+        return outcomes[0].IsCommitted;
+    }
+
+    public Task<bool> DropQuarantinedAsync(string quarantineId) => store.DropQuarantinedAsync(MailboxId, quarantineId, CancellationToken.None);
+
+    public Task SubscribeAsync(IMailboxObserver observer)
+    {
+        _observers.Subscribe(observer, observer);
+        return Task.CompletedTask;
+    }
+
+    public Task UnsubscribeAsync(IMailboxObserver observer)
+    {
+        _observers.Unsubscribe(observer);
+        return Task.CompletedTask;
+    }
+
+    SyncCursor? IMailboxSyncHost.GetCursor(SyncedFolder folder) => state.State.Cursors.GetValueOrDefault(folder);
+
+    async Task IMailboxSyncHost.SaveCursorAsync(SyncedFolder folder, SyncCursor cursor)
+    {
+        state.State.Cursors[folder] = cursor;
+        await SaveStateAsync();
+    }
+
+    async Task IMailboxSyncHost.BackfillDoneAsync(DateOnly from)
+    {
+        state.State.ImportedFrom = from;
+        await SaveStateAsync();
+    }
+
+    public void ReportState(MailboxState newState, string? error = null, MailErrorKind? errorKind = null)
+    {
+        var next = (newState, error, errorKind);
+        if (next == _state)
+        {
+            return;
+        }
+        _state = next;
+        _ = NotifyStatusAsync();
+    }
+
+    public void ReportSynced()
+    {
+        _lastSyncAt = time.GetUtcNow().UtcDateTime;
+        ReportState(MailboxState.Idle);
+    }
+
+    public async Task PublishAsync(IReadOnlyList<StoreOutcome> outcomes)
+    {
+        foreach (var outcome in outcomes)
+        {
+            if (outcome is { Kind: StoreOutcomeKind.Stored, Summary: { } summary })
+            {
+                var messageEvent = new MessageEvent(MessageEventKind.Received, MailboxId, summary.Id, summary);
+                await _observers.Notify(observer => observer.OnMessageEventAsync(messageEvent));
+            }
+        }
+    }
+
+    private async Task NotifyStatusAsync()
+    {
+        try
+        {
+            var status = await GetStatusAsync();
+            await _observers.Notify(observer => observer.OnStatusChangedAsync(MailboxId, status));
+        }
+        catch (Exception exception)
+        {
+            LogStatusNotificationFailed(exception, MailboxId);
+        }
+    }
+
+    private void StartSync()
+    {
+        _syncStop = new CancellationTokenSource();
+        var synchronizer = new MailboxSynchronizer(this, connector, store, throttle, syncOptions.Value, time, logger);
+        _syncLoop = synchronizer.RunAsync(_syncStop.Token);
+    }
+
+    private async Task StopSyncAsync()
+    {
+        if (_syncStop is null || _syncLoop is null)
+        {
+            return;
+        }
+        await _syncStop.CancelAsync();
+        try
+        {
+            await _syncLoop;
+        }
+        catch (Exception exception)
+        {
+            LogSyncLoopEnded(exception, MailboxId);
+        }
+        _syncStop.Dispose();
+        _syncStop = null;
+        _syncLoop = null;
+    }
+
+    private async Task StopKeepingAliveAsync()
+    {
+        if (await this.GetReminder(KeepSyncingReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    private async Task SaveStateAsync()
+    {
+        await _stateWrite.WaitAsync();
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        finally
+        {
+            _stateWrite.Release();
+        }
+    }
+
+    /// <summary>
+    /// The historic date, or else the moment processing was first enabled, less a margin: servers stamp
+    /// delivery in whole seconds by their own clock, and mail that arrived as the admin switched
+    /// processing on must not fall through the gap.
+    /// </summary>
+    private DateTimeOffset ImportStartFor(MailSettings settings) =>
+        settings.Tracking.HistoricFrom is { } from
+            ? new DateTimeOffset(from.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero)
+            : (state.State.ProcessingStartedAt ?? time.GetUtcNow()) - ServerClockAllowance;
+
+    private static bool IsOtherAccount(MailSettings previous, MailSettings next) =>
+        !string.Equals(previous.Imap.Server, next.Imap.Server, StringComparison.OrdinalIgnoreCase)
+        || previous.Imap.Port != next.Imap.Port
+        || !string.Equals(previous.Credentials.Username, next.Credentials.Username, StringComparison.Ordinal);
+
+    private static MailSettings Normalize(MailSettings settings) => settings with
+    {
+        Tracking = settings.Tracking with
+        {
+            DenyList = settings.Tracking.DenyList.Select(DenyList.Normalize).Where(line => line.Length > 0).Distinct().ToList(),
+        },
+        Access = new AccessSettings(settings.Access.AdminIds.Select(id => id.Trim()).Distinct().ToList()),
+        Imap = settings.Imap with { Server = settings.Imap.Server.Trim(), SentFolder = string.IsNullOrWhiteSpace(settings.Imap.SentFolder) ? null : settings.Imap.SentFolder },
+    };
+
+    public void Dispose()
+    {
+        _syncStop?.Dispose();
+        _stateWrite.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Mailbox {MailboxId}: the sync loop ended with an error")]
+    private partial void LogSyncLoopEnded(Exception exception, string mailboxId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Mailbox {MailboxId}: notifying observers of the status failed")]
+    private partial void LogStatusNotificationFailed(Exception exception, string mailboxId);
+}

@@ -1,0 +1,23 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Splynx.Orleans.Mailbox.Imap;
+using Splynx.Orleans.Secrets;
+using Splynx.Orleans.Storage.Messages;
+
+namespace Splynx.Orleans.Mailbox;
+
+public static class MailboxServiceCollectionExtensions
+{
+    /// <summary>What the mailbox grains need on a silo: IMAP, the message store, secrets and sync timing.</summary>
+    public static IServiceCollection AddMailboxSync(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<MailSyncOptions>(configuration.GetSection(MailSyncOptions.SectionName));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSecretProtection();
+        services.AddSingleton<IImapConnector, MailKitImapConnector>();
+        services.AddSingleton<ImapConnectThrottle>();
+        services.AddSingleton<IMessageStore, PostgresMessageStore>();
+        return services;
+    }
+}
