@@ -31,9 +31,16 @@ internal sealed partial class MailboxSynchronizer(
 
     private const int SummaryChunk = 500;
 
+    // Consecutive failed sessions; reset only once a session has synced, so that a server that accepts
+    // the login and then fails (refuses the INBOX, say) is retried with growing pauses too.
+    private int _failures;
+
+    // Set when the server announces new INBOX mail outside IDLE (with the answer to a SEARCH or FETCH):
+    // the next wait must not sleep on mail that is already there.
+    private bool _inboxChanged;
+
     public async Task RunAsync(CancellationToken stopping)
     {
-        var failures = 0;
         while (!stopping.IsCancellationRequested)
         {
             var settings = host.Settings;
@@ -44,22 +51,22 @@ internal sealed partial class MailboxSynchronizer(
                 host.ReportState(MailboxState.Connecting);
                 using var client = await connector.ConnectAsync(endpoint, stopping);
                 client.Timeout = (int)options.CommandTimeout.TotalMilliseconds;
-                failures = 0;
                 await RunSessionAsync(client, settings, stopping);
             }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            catch (Exception) when (stopping.IsCancellationRequested)
             {
+                // Stopping (settings changed, grain deactivating): whatever the connection said as it was cut is moot.
                 return;
             }
-            catch (Exception exception)
+            catch (Exception exception) when (!stopping.IsCancellationRequested)
             {
                 var (kind, message) = MailErrors.Describe(exception, endpoint.Server, endpoint.Port);
                 host.ReportState(MailboxState.Error, message, kind);
                 LogSyncFailed(exception, host.MailboxId, kind);
-                failures++;
+                _failures++;
                 try
                 {
-                    await Task.Delay(Backoff(failures, kind), time, stopping);
+                    await Task.Delay(Backoff(_failures, kind), time, stopping);
                 }
                 catch (OperationCanceledException)
                 {
@@ -79,6 +86,20 @@ internal sealed partial class MailboxSynchronizer(
     }
 
     private async Task RunSessionAsync(ImapClient client, MailSettings settings, CancellationToken stopping)
+    {
+        void InboxChanged(object? sender, EventArgs e) => _inboxChanged = true;
+        client.Inbox.CountChanged += InboxChanged;
+        try
+        {
+            await SyncSessionAsync(client, settings, stopping);
+        }
+        finally
+        {
+            client.Inbox.CountChanged -= InboxChanged;
+        }
+    }
+
+    private async Task SyncSessionAsync(ImapClient client, MailSettings settings, CancellationToken stopping)
     {
         host.ReportState(MailboxState.Syncing);
         var sent = await ResolveSentFolderAsync(client, settings, stopping);
@@ -106,7 +127,8 @@ internal sealed partial class MailboxSynchronizer(
             }
 
             host.ReportSynced();
-            var wait = sent is null ? options.IdleReissue : Min(options.IdleReissue, nextSentCheck - time.GetUtcNow());
+            _failures = 0;
+            var wait = _inboxChanged ? TimeSpan.Zero : sent is null ? options.IdleReissue : Min(options.IdleReissue, nextSentCheck - time.GetUtcNow());
             await WaitForChangesAsync(client, wait, stopping);
             await SyncFolderAsync(client.Inbox, SyncedFolder.Inbox, MessageDirection.In, settings, stopping);
         }
@@ -128,8 +150,8 @@ internal sealed partial class MailboxSynchronizer(
             return;
         }
 
-        using var done = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        done.CancelAfter(wait);
+        // "Done" ends IDLE politely (DONE, then the server's OK); stopping cuts it short.
+        using var done = new CancellationTokenSource(wait, time);
         void EndIdle(object? sender, EventArgs e) => done.Cancel();
         client.Inbox.CountChanged += EndIdle;
         try
@@ -166,6 +188,11 @@ internal sealed partial class MailboxSynchronizer(
         CancellationToken stopping)
     {
         await folder.OpenAsync(FolderAccess.ReadWrite, stopping);
+        if (role == SyncedFolder.Inbox)
+        {
+            // What the search below sees covers every announcement made so far.
+            _inboxChanged = false;
+        }
         var uidValidity = (long)folder.UidValidity;
         var cursor = host.GetCursor(role);
         if (cursor is null || cursor.FolderName != folder.FullName || cursor.UidValidity != uidValidity)
@@ -225,7 +252,12 @@ internal sealed partial class MailboxSynchronizer(
     private async Task ImportAsync(IMailFolder folder, MessageDirection direction, IList<UniqueId> uids, MailSettings settings,
         DateTimeOffset importStart, CancellationToken stopping)
     {
-        var known = await store.KnownUidsAsync(host.MailboxId, folder.FullName, folder.UidValidity, uids.Select(uid => (long)uid.Id).ToList(), stopping);
+        var uidNumbers = uids.Select(uid => (long)uid.Id).ToList();
+        var known = await store.KnownUidsAsync(host.MailboxId, folder.FullName, folder.UidValidity, uidNumbers, stopping);
+        if (known.Count > 0 && settings.Tracking.MarkAsRead)
+        {
+            await MarkStoredAsReadAsync(folder, uids.Where(uid => known.Contains(uid.Id)).ToList(), stopping);
+        }
         var fresh = uids.Where(uid => !known.Contains(uid.Id)).ToList();
         if (fresh.Count == 0)
         {
@@ -242,7 +274,22 @@ internal sealed partial class MailboxSynchronizer(
         {
             foreach (var batch in wanted.Chunk(Math.Max(1, options.FetchBatchSize)))
             {
-                var fetched = await FetchBodiesAsync(folder, direction, batch, stopping);
+                List<FetchedMessage> fetched;
+                try
+                {
+                    fetched = await FetchBodiesAsync(folder, direction, batch, stopping);
+                }
+                catch when (storing is not null)
+                {
+                    // The connection failed under the next batch: the one being stored still commits, so
+                    // announce it now. Its \Seen flags follow after the reconnect (MarkStoredAsReadAsync).
+                    await using (storing)
+                    {
+                        await host.PublishAsync(await storing.Store);
+                    }
+                    storing = null;
+                    throw;
+                }
                 if (storing is not null)
                 {
                     await CompleteAsync(folder, storing, settings, stopping);
@@ -268,10 +315,33 @@ internal sealed partial class MailboxSynchronizer(
         CancellationToken stopping)
     {
         var bodies = new Dictionary<uint, Stream>();
+        var imapFolder = (ImapFolder)folder;
+        async Task Keep(ImapFolder _, int index, UniqueId uid, Stream stream, CancellationToken token) =>
+            bodies[uid.Id] = await SpoolAsync(stream, token);
         try
         {
-            await ((ImapFolder)folder).GetStreamsAsync(batch.Select(summary => summary.UniqueId).ToList(),
-                async (_, _, uid, stream, token) => bodies[uid.Id] = await SpoolAsync(stream, token), stopping);
+            try
+            {
+                await imapFolder.GetStreamsAsync(batch.Select(summary => summary.UniqueId).ToList(), Keep, stopping);
+            }
+            catch (ImapCommandException)
+            {
+                // The server refused part of the batch: ask for the rest one by one, and quarantine what it
+                // will not hand out, so that one bad message never holds up the mailbox.
+                foreach (var summary in batch.Where(summary => !bodies.ContainsKey(summary.UniqueId.Id)))
+                {
+                    try
+                    {
+                        await imapFolder.GetStreamsAsync([summary.UniqueId], Keep, stopping);
+                    }
+                    catch (ImapCommandException refused)
+                    {
+                        var location = new ServerLocation(folder.FullName, folder.UidValidity, summary.UniqueId.Id);
+                        await store.QuarantineAsync(host.MailboxId, location, summary.Envelope?.Subject,
+                            $"The server would not hand out the message: {refused.Message}", stopping);
+                    }
+                }
+            }
         }
         catch
         {
@@ -299,12 +369,34 @@ internal sealed partial class MailboxSynchronizer(
         return fetched;
     }
 
-    /// <summary>Once a batch is committed: \Seen on the server (only for committed messages), then the events.</summary>
+    /// <summary>
+    /// \Seen for messages stored by an earlier session that ended before it could mark them (only stored
+    /// ones: quarantined messages are never marked).
+    /// </summary>
+    private async Task MarkStoredAsReadAsync(IMailFolder folder, IList<UniqueId> knownUids, CancellationToken stopping)
+    {
+        var stored = await store.StoredUidsAsync(host.MailboxId, folder.FullName, folder.UidValidity,
+            knownUids.Select(uid => (long)uid.Id).ToList(), stopping);
+        if (stored.Count == 0)
+        {
+            return;
+        }
+        var flags = await folder.FetchAsync(knownUids.Where(uid => stored.Contains(uid.Id)).ToList(),
+            MessageSummaryItems.UniqueId | MessageSummaryItems.Flags, stopping);
+        var unseen = flags.Where(summary => !summary.Flags.GetValueOrDefault().HasFlag(MessageFlags.Seen)).Select(summary => summary.UniqueId).ToList();
+        if (unseen.Count > 0)
+        {
+            await folder.AddFlagsAsync(unseen, MessageFlags.Seen, silent: true, stopping);
+        }
+    }
+
+    /// <summary>Once a batch is committed: its events, then \Seen on the server (only for committed messages).</summary>
     private async Task CompleteAsync(IMailFolder folder, StoringBatch storing, MailSettings settings, CancellationToken stopping)
     {
         await using (storing)
         {
             var outcomes = await storing.Store;
+            await host.PublishAsync(outcomes);
             if (settings.Tracking.MarkAsRead)
             {
                 var wasSeen = storing.Summaries.ToDictionary(summary => summary.UniqueId.Id, summary => summary.Flags.GetValueOrDefault().HasFlag(MessageFlags.Seen));
@@ -317,7 +409,6 @@ internal sealed partial class MailboxSynchronizer(
                     await folder.AddFlagsAsync(toMark, MessageFlags.Seen, silent: true, stopping);
                 }
             }
-            await host.PublishAsync(outcomes);
         }
     }
 

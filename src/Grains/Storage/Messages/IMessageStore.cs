@@ -59,6 +59,9 @@ public interface IMessageStore
     /// <summary>The UIDs among <paramref name="uids"/> already stored for that folder and UIDVALIDITY (or quarantined there).</summary>
     Task<IReadOnlySet<long>> KnownUidsAsync(string mailboxId, string folder, long uidValidity, IReadOnlyCollection<long> uids, CancellationToken cancellationToken);
 
+    /// <summary>The UIDs among <paramref name="uids"/> stored (not quarantined) for that folder and UIDVALIDITY.</summary>
+    Task<IReadOnlySet<long>> StoredUidsAsync(string mailboxId, string folder, long uidValidity, IReadOnlyCollection<long> uids, CancellationToken cancellationToken);
+
     /// <summary>How many messages the mailbox holds.</summary>
     Task<long> CountAsync(string mailboxId, CancellationToken cancellationToken);
 
