@@ -132,6 +132,24 @@ internal sealed class ScriptedImapServer : IAsyncDisposable
     }
 
     /// <summary>
+    /// Like <see cref="AddMessage"/>, but the body handed out is <paramref name="raw"/> as it is (a broken
+    /// message, say), while the envelope still comes from <paramref name="headers"/>. Returns the UID.
+    /// </summary>
+    public uint AddRawMessage(string folder, MimeMessage headers, byte[] raw, DateTimeOffset? internalDate = null)
+    {
+        uint uid;
+        lock (Gate)
+        {
+            var target = _folders[folder];
+            uid = target.UidNext++;
+            target.Messages.Add(new ScriptedMessage(uid, headers, raw, MessageFlags.None, internalDate ?? DateTimeOffset.UtcNow));
+        }
+        Log(0, "==", $"{folder} gained UID {uid}: {raw.Length} raw bytes");
+        NotifyAll();
+        return uid;
+    }
+
+    /// <summary>
     /// What a server that rebuilt its index does: a new UIDVALIDITY, and every message numbered afresh
     /// from 1 in order of delivery (maildir files are named by delivery time). Returns the new UIDVALIDITY.
     /// Connected clients are not told; drop them (<see cref="Outage"/>) as such a server would.

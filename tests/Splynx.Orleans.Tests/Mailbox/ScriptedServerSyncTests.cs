@@ -245,6 +245,35 @@ public sealed class ScriptedServerSyncTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_message_that_cannot_be_parsed_is_quarantined_with_its_error_and_the_next_one_still_arrives()
+    {
+        await using var scripted = await ScriptedMailbox.StartAsync(output);
+        var server = scripted.Server;
+        // Bytes that are not a message at all: MimeKit finds no header in them.
+        var broken = server.AddRawMessage(Inbox, Mail("broken"), [0x00, 0x01, 0xFF, 0xFE, (byte)'\n'], LastSummer);
+        server.AddMessage(Inbox, Mail("fine"), internalDate: LastSummer.AddDays(1));
+
+        await scripted.EnableAsync(Tracking(markAsRead: true));
+        await scripted.WaitForStoredAsync(1);
+        await scripted.WaitForStateAsync(MailboxState.Idle);
+
+        Assert.Equal(["fine"], await scripted.StoredSubjectsAsync());
+        var quarantined = Assert.Single(await scripted.Mailbox.GetQuarantineAsync());
+        Assert.Equal((Inbox, (long)broken), (quarantined.Folder, quarantined.Uid));
+        Assert.Contains("cannot be parsed", quarantined.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(server.StoredSeen, mark => mark.Uid == broken);
+        Assert.Equal(1, (await scripted.Mailbox.GetStatusAsync()).Quarantined);
+
+        // Dropping it empties the quarantine; the sync never brings it back (the cursor is past it).
+        Assert.True(await scripted.Mailbox.DropQuarantinedAsync(quarantined.Id));
+        Assert.Empty(await scripted.Mailbox.GetQuarantineAsync());
+        server.AddMessage(Inbox, Mail("after the drop"));
+        await scripted.WaitForStoredAsync(2, TimeSpan.FromSeconds(15));
+        Assert.Empty(await scripted.Mailbox.GetQuarantineAsync());
+        scripted.AssertNothingRefused();
+    }
+
+    [Fact]
     public async Task Mail_announced_while_the_inbox_is_searched_is_fetched_without_waiting_for_the_idle_to_time_out()
     {
         // Without a Sent folder nothing but new mail ends an IDLE before Mail:Sync:IdleReissue (30 s in tests).
