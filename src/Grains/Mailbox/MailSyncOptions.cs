@@ -39,5 +39,8 @@ public sealed class MailSyncOptions
     public TimeSpan KeepAlivePeriod { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Messages whose bodies are fetched and stored together.</summary>
-    public int FetchBatchSize { get; set; } = 50;
+    public int FetchBatchSize { get; set; } = 100;
+
+    /// <summary>Batches being stored while the next one is fetched (a historic import's pipeline depth).</summary>
+    public int StoresInFlight { get; set; } = 2;
 }

@@ -267,9 +267,10 @@ internal sealed partial class MailboxSynchronizer(
         var filter = new ImportFilter(settings, direction, importStart);
         var wanted = summaries.Where(filter.Accepts).OrderBy(summary => summary.UniqueId.Id).ToList();
 
-        // A pipeline of two: while the store parses and writes one batch (on the thread pool), the
-        // connection already fetches the next. IMAP commands stay strictly one at a time.
-        StoringBatch? storing = null;
+        // A pipeline: while the store parses and writes earlier batches (on the thread pool, each in its own
+        // transaction), the connection already fetches the next. IMAP commands stay strictly one at a time,
+        // and batches complete (events, \Seen) in the order they were fetched.
+        var storing = new Queue<StoringBatch>();
         try
         {
             foreach (var batch in wanted.Chunk(Math.Max(1, options.FetchBatchSize)))
@@ -279,34 +280,35 @@ internal sealed partial class MailboxSynchronizer(
                 {
                     fetched = await FetchBodiesAsync(folder, direction, batch, stopping);
                 }
-                catch when (storing is not null)
+                catch when (storing.Count > 0)
                 {
-                    // The connection failed under the next batch: the one being stored still commits, so
-                    // announce it now. Its \Seen flags follow after the reconnect (MarkStoredAsReadAsync).
-                    await using (storing)
+                    // The connection failed under the next batch: those being stored still commit, so announce
+                    // them now. Their \Seen flags follow after the reconnect (MarkStoredAsReadAsync).
+                    while (storing.TryDequeue(out var stored))
                     {
-                        await host.PublishAsync(await storing.Store);
+                        await using (stored)
+                        {
+                            await host.PublishAsync(await stored.Store);
+                        }
                     }
-                    storing = null;
                     throw;
                 }
-                if (storing is not null)
+                if (storing.Count >= Math.Max(1, options.StoresInFlight))
                 {
-                    await CompleteAsync(folder, storing, settings, stopping);
+                    await CompleteAsync(folder, storing.Dequeue(), settings, stopping);
                 }
-                storing = new StoringBatch(batch, fetched, Task.Run(() => store.StoreAsync(fetched, stopping), stopping));
+                storing.Enqueue(new StoringBatch(batch, fetched, Task.Run(() => store.StoreAsync(fetched, stopping), stopping)));
             }
-            if (storing is not null)
+            while (storing.TryDequeue(out var stored))
             {
-                await CompleteAsync(folder, storing, settings, stopping);
-                storing = null;
+                await CompleteAsync(folder, stored, settings, stopping);
             }
         }
         finally
         {
-            if (storing is not null)
+            while (storing.TryDequeue(out var abandoned))
             {
-                await storing.DisposeAsync();
+                await abandoned.DisposeAsync();
             }
         }
     }
