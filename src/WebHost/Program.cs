@@ -1,13 +1,17 @@
 using Splynx.Orleans.WebHost.Admins;
+using Splynx.Orleans.WebHost.Api;
 using Splynx.Orleans.WebHost.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddSplynxOrleans();
 builder.AddBootstrapAdmin();
+builder.AddSplynxApi();
 
 var app = builder.Build();
+app.UseSplynxApi();
 app.UseDefaultFiles();
 app.UseStaticFiles();
 app.MapDefaultEndpoints();
+app.MapSplynxApi();
 app.Run();

@@ -30,6 +30,18 @@ public interface IMailboxGrain : IGrainWithStringKey
 
     Task<bool> DropQuarantinedAsync(string quarantineId);
 
+    /// <summary>Removes a message from the service for good (I7); the mail on the server is untouched. False if unknown.</summary>
+    Task<bool> DeleteMessageAsync(string messageId);
+
+    /// <summary>
+    /// Blocks the sender of a message (I6): the address joins the deny list and every stored message
+    /// from it leaves the mailbox. Returns the address, or null if the message is unknown.
+    /// </summary>
+    Task<string?> BlockSenderAsync(string messageId);
+
+    /// <summary>Messages of this mailbox changed elsewhere (paired or unpaired): tell the observers.</summary>
+    Task NotifyChangedAsync(IReadOnlyList<string> messageIds);
+
     /// <summary>Receives message and status events for a while (renew before it expires).</summary>
     Task SubscribeAsync(IMailboxObserver observer);
 

@@ -17,6 +17,7 @@ public sealed partial class MailboxGrain(
     [PersistentState("mailbox")] IPersistentState<MailboxGrainState> state,
     IImapConnector connector,
     IMessageStore store,
+    MailboxAccessRules access,
     SecretProtector secrets,
     ImapConnectThrottle throttle,
     IOptions<MailSyncOptions> syncOptions,
@@ -104,6 +105,7 @@ public sealed partial class MailboxGrain(
         state.State.ImportedFrom ??= saved.Tracking.Enabled ? DateOnly.FromDateTime(ImportStartFor(saved).UtcDateTime) : null;
         state.State.Settings = saved;
         await SaveStateAsync();
+        await access.RecordAsync(MailboxId, saved.HasImapConfigured, saved.Access.AdminIds, CancellationToken.None);
 
         await StopSyncAsync();
         if (ShouldSync)
@@ -170,6 +172,55 @@ public sealed partial class MailboxGrain(
     }
 
     public Task<bool> DropQuarantinedAsync(string quarantineId) => store.DropQuarantinedAsync(MailboxId, quarantineId, CancellationToken.None);
+
+    public async Task<bool> DeleteMessageAsync(string messageId)
+    {
+        if (!await store.DeleteAsync(MailboxId, messageId, CancellationToken.None))
+        {
+            return false;
+        }
+        await NotifyRemovedAsync([messageId]);
+        return true;
+    }
+
+    public async Task<string?> BlockSenderAsync(string messageId)
+    {
+        var summary = await store.GetSummaryAsync(MailboxId, messageId, CancellationToken.None);
+        if (summary is null)
+        {
+            return null;
+        }
+        var address = summary.From.Address.ToLowerInvariant();
+        if (!Settings.Tracking.DenyList.Contains(address, StringComparer.OrdinalIgnoreCase))
+        {
+            // Only the deny list changes, so the sync keeps its connection: the filter reads the settings per batch.
+            state.State.Settings = Settings with { Tracking = Settings.Tracking with { DenyList = [.. Settings.Tracking.DenyList, address] } };
+            await SaveStateAsync();
+        }
+        await NotifyRemovedAsync(await store.DeleteFromSenderAsync(MailboxId, address, CancellationToken.None));
+        return address;
+    }
+
+    public async Task NotifyChangedAsync(IReadOnlyList<string> messageIds)
+    {
+        foreach (var messageId in messageIds)
+        {
+            if (await store.GetSummaryAsync(MailboxId, messageId, CancellationToken.None) is { } summary)
+            {
+                var messageEvent = new MessageEvent(MessageEventKind.Changed, MailboxId, messageId, summary);
+                await _observers.Notify(observer => observer.OnMessageEventAsync(messageEvent));
+            }
+        }
+    }
+
+    private async Task NotifyRemovedAsync(IReadOnlyList<string> messageIds)
+    {
+        foreach (var messageId in messageIds)
+        {
+            var messageEvent = new MessageEvent(MessageEventKind.Removed, MailboxId, messageId, null);
+            await _observers.Notify(observer => observer.OnMessageEventAsync(messageEvent));
+        }
+    }
 
     public Task SubscribeAsync(IMailboxObserver observer)
     {

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Splynx.Orleans.Customers;
 using Splynx.Orleans.Mailbox.Imap;
 using Splynx.Orleans.Secrets;
 using Splynx.Orleans.Storage.Messages;
@@ -18,6 +19,10 @@ public static class MailboxServiceCollectionExtensions
         services.AddSingleton<IImapConnector, MailKitImapConnector>();
         services.AddSingleton<ImapConnectThrottle>();
         services.AddSingleton<IMessageStore, PostgresMessageStore>();
+        services.AddSingleton<MailboxAccessRules>();
+        services.AddSingleton<CustomerRepository>();
+        services.AddSingleton<MessagePairing>();
+        services.AddSingleton<MessageQueries>();
         return services;
     }
 }

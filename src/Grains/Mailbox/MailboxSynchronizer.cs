@@ -264,7 +264,8 @@ internal sealed partial class MailboxSynchronizer(
             return;
         }
         var summaries = await folder.FetchAsync(fresh, CandidateItems, stopping);
-        var filter = new ImportFilter(settings, direction, importStart);
+        // The live settings, not the session's: a sender blocked a moment ago is kept out of this very batch.
+        var filter = new ImportFilter(host.Settings, direction, importStart);
         var wanted = summaries.Where(filter.Accepts).OrderBy(summary => summary.UniqueId.Id).ToList();
 
         // A pipeline: while the store parses and writes earlier batches (on the thread pool, each in its own

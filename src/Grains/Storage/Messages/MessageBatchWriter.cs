@@ -141,6 +141,7 @@ internal sealed class MessageBatchWriter(NpgsqlConnection connection)
             if (await reader.ReadAsync(cancellationToken))
             {
                 inserted[messages[i]] = reader.GetInt64(0);
+                messages[i].CustomerId = reader.IsDBNull(1) ? null : reader.GetString(1);
             }
         }
         _inFlight = null;
@@ -153,20 +154,22 @@ internal sealed class MessageBatchWriter(NpgsqlConnection connection)
             WITH inserted AS (
                 INSERT INTO mail_messages (mailbox_id, direction, folder, uid_validity, uid, dedupe_key, message_id, in_reply_to,
                                            "references", from_address, from_name, "to", cc, subject, date, internal_date,
-                                           snippet, text_body, html_body, has_attachments, raw_size)
+                                           snippet, text_body, html_body, has_attachments, raw_size, customer_id)
                 SELECT @mailbox_id, @direction, @folder, @uid_validity, @uid, @dedupe_key, @message_id, @in_reply_to,
                        @references, @from_address, @from_name, @to, @cc, @subject, @date, @internal_date,
-                       @snippet, @text_body, @html_body, @has_attachments, @raw_size
+                       @snippet, @text_body, @html_body, @has_attachments, @raw_size,
+                       -- Paired as it arrives (see CustomersSchema).
+                       pair_customer(@direction, @from_address, @to || @cc)
                  WHERE NOT EXISTS (SELECT 1 FROM mail_tombstones
                                     WHERE mailbox_id = @mailbox_id AND direction = @direction AND dedupe_key = @dedupe_key)
                 ON CONFLICT DO NOTHING
-                RETURNING id),
+                RETURNING id, customer_id),
             attachments AS (
                 INSERT INTO mail_attachments (message_id, position, file_name, content_type, content_id, size, content)
                 SELECT inserted.id, a.position, a.file_name, a.content_type, a.content_id, length(a.content), a.content
                   FROM inserted, unnest(@attachment_positions, @attachment_names, @attachment_types, @attachment_content_ids,
                                         @attachment_contents) AS a (position, file_name, content_type, content_id, content))
-            SELECT id FROM inserted
+            SELECT id, customer_id FROM inserted
             """);
         var parameters = command.Parameters;
         AddIdentity(parameters, message);

@@ -48,9 +48,12 @@ internal sealed class ParsedMessage(FetchedMessage fetched, MimeMessage mime) : 
 
     public string DirectionText => Fetched.Direction == MessageDirection.In ? "in" : "out";
 
+    /// <summary>The customer or lead the message was paired with as it was stored, if any.</summary>
+    public string? CustomerId { get; set; }
+
     public MessageSummary Summary(long id) =>
         new(id.ToString(System.Globalization.CultureInfo.InvariantCulture), MailboxId, Fetched.Direction, From, To, Subject, Date,
-            Snippet, CustomerId: null, AuthorFound: false, HasAttachments: Attachments.Count > 0);
+            Snippet, CustomerId, AuthorFound: CustomerId is not null, HasAttachments: Attachments.Count > 0);
 
     public void Dispose() => mime.Dispose();
 }

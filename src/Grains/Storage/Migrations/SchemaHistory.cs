@@ -14,5 +14,6 @@ public static class SchemaHistory
         AdminsSchema.Migration,
         MessagesSchema.Migration,
         DataProtectionKeysSchema.Migration,
+        CustomersSchema.Migration,
     ];
 }

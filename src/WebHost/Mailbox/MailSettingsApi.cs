@@ -1,0 +1,99 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Splynx.Orleans.Mailbox;
+using Splynx.Orleans.WebHost.Admins;
+using Splynx.Orleans.WebHost.Auth;
+
+namespace Splynx.Orleans.WebHost.Mailbox;
+
+/// <summary>The caller's own mail settings (My Profile): the mailbox id is the admin's id.</summary>
+public static class MailSettingsApi
+{
+    public static IEndpointRouteBuilder MapMailSettingsApi(this IEndpointRouteBuilder app)
+    {
+        var settings = app.MapGroup("/api/me/mail-settings").WithTags("Mail settings").RequireAuthorization();
+        settings.MapGet("/", GetAsync);
+        settings.MapPut("/", PutAsync);
+        settings.MapPost("/imap/test", TestImapAsync);
+        settings.MapPost("/imap/folders", LoadFoldersAsync);
+        return app;
+    }
+
+    private static async Task<Ok<MailSettingsResponse>> GetAsync(ClaimsPrincipal user, IClusterClient cluster) =>
+        TypedResults.Ok(MailSettingsResponse.From(await Mailbox(cluster, user).GetSettingsAsync()));
+
+    private static async Task<Results<Ok<MailSettingsResponse>, ValidationProblem>> PutAsync(
+        MailSettingsRequest request, ClaimsPrincipal user, IClusterClient cluster, AdminStore admins, TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        var mailbox = Mailbox(cluster, user);
+        var saved = await mailbox.GetSettingsAsync();
+        var candidate = request.ApplyTo(saved);
+
+        // The grain checks the settings themselves; only the web host knows the admins. Both sets of
+        // problems are reported together, and nothing is saved while there is any.
+        var errors = new Dictionary<string, string[]>(
+            MailSettingsValidator.Validate(candidate, saved.Credentials.HasPassword, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime)),
+            StringComparer.Ordinal);
+        foreach (var (field, problems) in await CheckAccessAsync(candidate.Access, user.AdminId(), admins, cancellationToken))
+        {
+            errors[field] = errors.TryGetValue(field, out var existing) ? [.. existing, .. problems] : problems;
+        }
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: "The mail settings were not saved");
+        }
+
+        var result = await mailbox.UpdateSettingsAsync(candidate);
+        return result.Saved is { } stored
+            ? TypedResults.Ok(MailSettingsResponse.From(stored))
+            : TypedResults.ValidationProblem(result.Errors, title: "The mail settings were not saved");
+    }
+
+    private static async Task<Ok<ConnectionTestResponse>> TestImapAsync(
+        MailSettingsRequest? request, ClaimsPrincipal user, IClusterClient cluster, CancellationToken cancellationToken)
+    {
+        var mailbox = Mailbox(cluster, user);
+        var candidate = request is null ? null : request.ApplyTo(await mailbox.GetSettingsAsync());
+        return TypedResults.Ok(ConnectionTestResponse.From(await mailbox.TestImapAsync(candidate, cancellationToken)));
+    }
+
+    private static async Task<Ok<FolderListResponse>> LoadFoldersAsync(
+        MailSettingsRequest? request, ClaimsPrincipal user, IClusterClient cluster, CancellationToken cancellationToken)
+    {
+        var mailbox = Mailbox(cluster, user);
+        var candidate = request is null ? null : request.ApplyTo(await mailbox.GetSettingsAsync());
+        var result = await mailbox.LoadFoldersAsync(candidate, cancellationToken);
+        var connection = ConnectionTestResponse.From(result.Connection);
+        return TypedResults.Ok(new FolderListResponse(
+            result.Folders.Select(folder => new FolderResponse(folder.Name, folder.SpecialUse)).ToList(),
+            result.SentFolder, connection.Ok, connection.Error, connection.ErrorKind));
+    }
+
+    /// <summary>Every delegate must be another existing admin.</summary>
+    private static async Task<Dictionary<string, string[]>> CheckAccessAsync(
+        AccessSettings access, string ownerId, AdminStore admins, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var existing = await admins.ExistingIdsAsync(access.AdminIds.Where(id => !string.IsNullOrWhiteSpace(id)).Select(id => id.Trim()).ToList(), cancellationToken);
+        for (var i = 0; i < access.AdminIds.Count; i++)
+        {
+            var id = access.AdminIds[i]?.Trim() ?? "";
+            if (id.Length == 0)
+            {
+                continue; // the grain's validator names empty entries
+            }
+            if (id == ownerId)
+            {
+                errors[$"access.adminIds[{i}]"] = ["is you: you always read your own mailbox"];
+            }
+            else if (!existing.Contains(id))
+            {
+                errors[$"access.adminIds[{i}]"] = [$"'{id}' is not an admin"];
+            }
+        }
+        return errors;
+    }
+
+    internal static IMailboxGrain Mailbox(IClusterClient cluster, ClaimsPrincipal user) => cluster.GetGrain<IMailboxGrain>(user.AdminId());
+}
