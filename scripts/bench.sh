@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks (figures, not tests): scripts/bench.sh ingest [--messages N]
+# Benchmarks (figures, not tests): scripts/bench.sh ingest [--messages N] | inbox [--messages N] [--mailboxes N]
 # Starts the local stack, builds in Release and runs the benchmark program.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -3,6 +3,7 @@ using Splynx.Orleans.Bench;
 return args switch
 {
     ["ingest", ..] => await IngestBenchmark.RunAsync(Option(args, "--messages", 10_000)),
+    ["inbox", ..] => await InboxBenchmark.RunAsync(Option(args, "--messages", 1_000_000), Option(args, "--mailboxes", 1_000)),
     _ => Usage(),
 };
 
@@ -14,6 +15,6 @@ static int Option(string[] args, string name, int fallback)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: bench ingest [--messages N]");
+    Console.Error.WriteLine("usage: bench ingest [--messages N] | bench inbox [--messages N] [--mailboxes N]");
     return 2;
 }

@@ -183,6 +183,70 @@ public sealed class CustomerPairingTests
         Assert.False((await FlagsOnServerAsync(user, "unwanted")).HasFlag(MessageFlags.Deleted));
     }
 
+    [Fact]
+    public async Task The_view_shows_safe_html_and_the_text_and_attachments_download_whole()
+    {
+        await using var harness = await StartAsync();
+        var user = await LocalStack.CreateMailUserAsync();
+        var message = MailClients.Message("a@elsewhere.test", user.Address, "with html");
+        var builder = new MimeKit.BodyBuilder
+        {
+            TextBody = "plain words",
+            HtmlBody = "<p onclick=\"steal()\">Hi <b>there</b><img src=\"https://tracker.test/p.gif\"><script>alert(1)</script></p>",
+        };
+        var bytes = System.Text.Encoding.UTF8.GetBytes(new string('x', 300_000));
+        builder.Attachments.Add("report.txt", bytes, MimeKit.ContentType.Parse("text/plain"));
+        message.Body = builder.ToMessageBody();
+        await AppendAsync(user, message, deliveredAt: LastYear);
+        var admin = NewId("admin");
+        await harness.EnableAsync(admin, SettingsFor(user, Tracking(historicFrom: HistoricFrom)));
+        await harness.WaitForStoredAsync(admin, 1);
+        var queries = new MessageQueries(harness.Database.CreateDataSource());
+        var id = (await queries.InboxAsync(admin, new InboxFilter(), null, 1, default)).Items.Single().Id;
+
+        var view = await queries.GetAsync(admin, id, default);
+
+        Assert.NotNull(view);
+        Assert.Equal("plain words", view.TextBody?.Trim());
+        Assert.Contains("<b>there</b>", view.HtmlBody, StringComparison.Ordinal);
+        Assert.DoesNotContain("script", view.HtmlBody, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("onclick", view.HtmlBody, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("tracker.test", view.HtmlBody, StringComparison.Ordinal);
+        Assert.Equal(message.MessageId, view.MessageId);
+        var attachment = Assert.Single(view.Attachments);
+        Assert.Equal(("report.txt", "text/plain", (long)bytes.Length), (attachment.FileName, attachment.ContentType, attachment.Size));
+        using var download = new MemoryStream();
+        var (found, fileName, _) = await queries.CopyAttachmentAsync(admin, id, attachment.Id, download, default);
+        Assert.True(found);
+        Assert.Equal("report.txt", fileName);
+        Assert.Equal(bytes, download.ToArray());
+        Assert.Null(await queries.GetAsync("someone-else", id, default));
+        Assert.False((await queries.CopyAttachmentAsync("someone-else", id, attachment.Id, Stream.Null, default)).Found);
+    }
+
+    [Fact]
+    public async Task Deleting_and_blocking_raise_removed_events()
+    {
+        await using var harness = await StartAsync();
+        var user = await LocalStack.CreateMailUserAsync();
+        await AppendAsync(user, MailClients.Message("pest@spam.test", user.Address, "spam one"), deliveredAt: LastYear);
+        await AppendAsync(user, MailClients.Message("pest@spam.test", user.Address, "spam two"), deliveredAt: LastYear.AddHours(1));
+        await AppendAsync(user, MailClients.Message("friend@fine.test", user.Address, "keep or delete"), deliveredAt: LastYear.AddHours(2));
+        var admin = NewId("admin");
+        var mailbox = await harness.EnableAsync(admin, SettingsFor(user, Tracking(historicFrom: HistoricFrom)));
+        await harness.WaitForStoredAsync(admin, 3);
+        var observer = new RecordingObserver();
+        await mailbox.SubscribeAsync(harness.Client.CreateObjectReference<IMailboxObserver>(observer));
+        var items = (await new MessageQueries(harness.Database.CreateDataSource()).InboxAsync(admin, new InboxFilter(), null, 10, default)).Items;
+
+        await mailbox.DeleteMessageAsync(items.Single(item => item.Subject == "keep or delete").Id);
+        await mailbox.BlockSenderAsync(items.First(item => item.Subject!.StartsWith("spam", StringComparison.Ordinal)).Id);
+
+        await Eventually.TrueAsync(() => Task.FromResult(observer.Removed.Count == 3), TimeSpan.FromSeconds(10), "three removed events");
+        Assert.Equal(items.Select(item => item.Id).Order(), observer.Removed.Select(removed => removed.MessageId).Order());
+        Assert.All(observer.Removed, removed => Assert.Equal(admin, removed.MailboxId));
+    }
+
     /// <summary>Collects the message events a mailbox sends, as a web host would.</summary>
     internal sealed class RecordingObserver : IMailboxObserver
     {
@@ -195,6 +259,17 @@ public sealed class CustomerPairingTests
                 lock (_events)
                 {
                     return _events.Where(e => e.Kind == MessageEventKind.Changed).ToList();
+                }
+            }
+        }
+
+        public IReadOnlyList<MessageEvent> Removed
+        {
+            get
+            {
+                lock (_events)
+                {
+                    return _events.Where(e => e.Kind == MessageEventKind.Removed).ToList();
                 }
             }
         }
