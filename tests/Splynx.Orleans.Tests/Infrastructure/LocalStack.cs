@@ -49,19 +49,7 @@ internal static class LocalStack
     {
         var name = $"{prefix}{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 12, 32)];
         var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(12));
-        var script = Path.Combine(RepositoryPaths.Root, "scripts", "stack.sh");
-        using var process = Process.Start(new ProcessStartInfo("bash", [script, "add-user", name, password])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"stack.sh add-user failed: {await errors}");
-        }
+        await StackCommandAsync("add-user", name, password);
         return new MailUser(name, $"{name}@{MailDomain}", password);
     }
 

@@ -79,47 +79,38 @@ public sealed partial class PostgresMessageStore(NpgsqlDataSource dataSource, IL
         }
     }
 
-    public async Task<IReadOnlySet<long>> KnownUidsAsync(string mailboxId, string folder, long uidValidity,
-        IReadOnlyCollection<long> uids, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("""
+    public Task<IReadOnlySet<long>> KnownUidsAsync(string mailboxId, string folder, long uidValidity,
+        IReadOnlyCollection<long> uids, CancellationToken cancellationToken) =>
+        ReadUidsAsync("""
             SELECT uid FROM mail_messages
              WHERE mailbox_id = @mailbox_id AND folder = @folder AND uid_validity = @uid_validity AND uid = ANY(@uids)
             UNION
             SELECT uid FROM mail_quarantine
              WHERE mailbox_id = @mailbox_id AND folder = @folder AND uid_validity = @uid_validity AND uid = ANY(@uids)
-            """);
-        command.Parameters.AddWithValue("mailbox_id", NpgsqlDbType.Text, mailboxId);
-        command.Parameters.AddWithValue("folder", NpgsqlDbType.Text, folder);
-        command.Parameters.AddWithValue("uid_validity", NpgsqlDbType.Bigint, uidValidity);
-        command.Parameters.AddWithValue("uids", NpgsqlDbType.Array | NpgsqlDbType.Bigint, uids.ToArray());
-        var known = new HashSet<long>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            known.Add(reader.GetInt64(0));
-        }
-        return known;
-    }
+            """, mailboxId, folder, uidValidity, uids, cancellationToken);
 
-    public async Task<IReadOnlySet<long>> StoredUidsAsync(string mailboxId, string folder, long uidValidity,
-        IReadOnlyCollection<long> uids, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("""
+    public Task<IReadOnlySet<long>> StoredUidsAsync(string mailboxId, string folder, long uidValidity,
+        IReadOnlyCollection<long> uids, CancellationToken cancellationToken) =>
+        ReadUidsAsync("""
             SELECT uid FROM mail_messages
              WHERE mailbox_id = @mailbox_id AND folder = @folder AND uid_validity = @uid_validity AND uid = ANY(@uids)
-            """);
+            """, mailboxId, folder, uidValidity, uids, cancellationToken);
+
+    private async Task<IReadOnlySet<long>> ReadUidsAsync(string sql, string mailboxId, string folder, long uidValidity,
+        IReadOnlyCollection<long> uids, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(sql);
         command.Parameters.AddWithValue("mailbox_id", NpgsqlDbType.Text, mailboxId);
         command.Parameters.AddWithValue("folder", NpgsqlDbType.Text, folder);
         command.Parameters.AddWithValue("uid_validity", NpgsqlDbType.Bigint, uidValidity);
         command.Parameters.AddWithValue("uids", NpgsqlDbType.Array | NpgsqlDbType.Bigint, uids.ToArray());
-        var stored = new HashSet<long>();
+        var found = new HashSet<long>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            stored.Add(reader.GetInt64(0));
+            found.Add(reader.GetInt64(0));
         }
-        return stored;
+        return found;
     }
 
     public async Task<long> CountAsync(string mailboxId, CancellationToken cancellationToken)
