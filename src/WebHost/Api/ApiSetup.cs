@@ -3,7 +3,13 @@ using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Splynx.Orleans.WebHost.Admins;
 using Splynx.Orleans.WebHost.Auth;
+using Splynx.Orleans.Customers;
+using Splynx.Orleans.Mailbox;
+using Splynx.Orleans.Storage.Messages;
+using Splynx.Orleans.WebHost.Customers;
 using Splynx.Orleans.WebHost.Mailbox;
+using Splynx.Orleans.WebHost.Messages;
+using Splynx.Orleans.WebHost.Realtime;
 
 namespace Splynx.Orleans.WebHost.Api;
 
@@ -29,6 +35,12 @@ public static class ApiSetup
         var maxBody = builder.Configuration.GetValue("Api:MaxRequestBodyBytes", DefaultMaxRequestBodyBytes);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = maxBody);
         builder.Services.AddOpenApi();
+        // A web host that is only a cluster client reads messages and customers from the database itself.
+        builder.Services.TryAddSingleton<MailboxAccessRules>();
+        builder.Services.TryAddSingleton<MessageQueries>();
+        builder.Services.TryAddSingleton<CustomerRepository>();
+        builder.Services.AddSingleton<MailboxReadCheck>();
+        builder.AddMailRealtime();
         return builder;
     }
 
@@ -38,6 +50,7 @@ public static class ApiSetup
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseMailAccessRefresh();
         return app;
     }
 
@@ -48,6 +61,9 @@ public static class ApiSetup
         app.MapAdminsApi();
         app.MapMailSettingsApi();
         app.MapMailboxApi();
+        app.MapMessagesApi();
+        app.MapCustomersApi();
+        app.MapMailHub();
         return app;
     }
 }

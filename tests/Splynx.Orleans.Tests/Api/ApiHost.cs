@@ -19,6 +19,8 @@ public sealed class ApiHost : IAsyncLifetime
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
     private readonly ConcurrentDictionary<string, byte> _secrets = new(StringComparer.Ordinal);
+    private readonly List<ServiceProcess> _moreWebHosts = [];
+    private readonly string _clusterId = "a" + Guid.NewGuid().ToString("N")[..12];
     private TestDatabase? _database;
     private ServiceProcess? _process;
 
@@ -36,7 +38,7 @@ public sealed class ApiHost : IAsyncLifetime
         for (var attempt = 1; ; attempt++)
         {
             Url = new Uri($"http://127.0.0.1:{FreePort.Next()}");
-            _process = StartWebHost(_database, Url);
+            _process = StartWebHost(_database, Url, _clusterId);
             try
             {
                 await WaitUntilReadyAsync(_process, Url);
@@ -49,9 +51,32 @@ public sealed class ApiHost : IAsyncLifetime
         }
     }
 
-    private static ServiceProcess StartWebHost(TestDatabase database, Uri url)
+    /// <summary>
+    /// Another co-hosted web host in the same cluster and database (a second node): its silo joins the first's.
+    /// Returns its address; browsers reach it with <see cref="NewBrowser(IPAddress?, Uri?)"/>.
+    /// </summary>
+    public async Task<Uri> StartAnotherWebHostAsync()
     {
-        var clusterId = "a" + Guid.NewGuid().ToString("N")[..12];
+        for (var attempt = 1; ; attempt++)
+        {
+            var url = new Uri($"http://127.0.0.1:{FreePort.Next()}");
+            var process = StartWebHost(Database, url, _clusterId);
+            _moreWebHosts.Add(process);
+            try
+            {
+                await WaitUntilReadyAsync(process, url);
+                return url;
+            }
+            catch (GiveUpException) when (attempt < 3 && process.Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                _moreWebHosts.Remove(process);
+                await process.DisposeAsync();
+            }
+        }
+    }
+
+    private static ServiceProcess StartWebHost(TestDatabase database, Uri url, string clusterId)
+    {
         return ServiceProcess.Start(RepositoryPaths.WebHostProgram, new Dictionary<string, string>
         {
             ["ConnectionStrings__Postgres"] = database.ConnectionString,
@@ -83,6 +108,10 @@ public sealed class ApiHost : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        foreach (var process in _moreWebHosts)
+        {
+            await process.DisposeAsync();
+        }
         if (_process is not null)
         {
             await _process.DisposeAsync();
@@ -100,7 +129,7 @@ public sealed class ApiHost : IAsyncLifetime
     public void RememberSecret(string secret) => _secrets.TryAdd(secret, 0);
 
     /// <summary>A browser of its own (cookies), optionally connecting from another loopback address.</summary>
-    public Browser NewBrowser(IPAddress? from = null) => new(this, from);
+    public Browser NewBrowser(IPAddress? from = null, Uri? webHost = null) => new(this, from, webHost ?? Url);
 
     /// <summary>A browser logged in as a new admin made by the super-admin.</summary>
     public async Task<(Browser Browser, JsonElement Admin, string Password)> NewAdminAsync(string role = "admin")
@@ -146,7 +175,7 @@ public sealed class Browser : IDisposable
     private readonly ApiHost _host;
     private readonly HttpClient _http;
 
-    internal Browser(ApiHost host, IPAddress? from)
+    internal Browser(ApiHost host, IPAddress? from, Uri webHost)
     {
         _host = host;
         Cookies = new CookieContainer();
@@ -170,10 +199,14 @@ public sealed class Browser : IDisposable
                 }
             };
         }
-        _http = new HttpClient(handler) { BaseAddress = host.Url, Timeout = TimeSpan.FromSeconds(60) };
+        BaseAddress = webHost;
+        _http = new HttpClient(handler) { BaseAddress = webHost, Timeout = TimeSpan.FromSeconds(60) };
     }
 
     public CookieContainer Cookies { get; }
+
+    /// <summary>The web host this browser talks to.</summary>
+    public Uri BaseAddress { get; }
 
     public Task<ApiAnswer> GetAsync(string path) => SendAsync(new HttpRequestMessage(HttpMethod.Get, path));
 
