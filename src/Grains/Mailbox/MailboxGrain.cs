@@ -213,6 +213,21 @@ public sealed partial class MailboxGrain(
         }
     }
 
+    public Task<MailSettings> GetSettingsForSendingAsync() =>
+        Task.FromResult(Settings with { Credentials = Settings.Credentials with { Password = Password } });
+
+    public async Task NotifyStoredAsync(IReadOnlyList<string> messageIds)
+    {
+        foreach (var messageId in messageIds)
+        {
+            if (await store.GetSummaryAsync(MailboxId, messageId, CancellationToken.None) is { } summary)
+            {
+                var messageEvent = new MessageEvent(MessageEventKind.Received, MailboxId, messageId, summary);
+                await _observers.Notify(observer => observer.OnMessageEventAsync(messageEvent));
+            }
+        }
+    }
+
     private async Task NotifyRemovedAsync(IReadOnlyList<string> messageIds)
     {
         foreach (var messageId in messageIds)

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Splynx.Orleans.Customers;
 using Splynx.Orleans.Mailbox.Imap;
 using Splynx.Orleans.Secrets;
+using Splynx.Orleans.Sending;
 using Splynx.Orleans.Storage.Messages;
 
 namespace Splynx.Orleans.Mailbox;
@@ -23,6 +24,7 @@ public static class MailboxServiceCollectionExtensions
         services.AddSingleton<CustomerRepository>();
         services.AddSingleton<MessagePairing>();
         services.AddSingleton<MessageQueries>();
+        services.AddSending(configuration);
         return services;
     }
 }

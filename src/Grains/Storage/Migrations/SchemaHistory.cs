@@ -15,5 +15,6 @@ public static class SchemaHistory
         MessagesSchema.Migration,
         DataProtectionKeysSchema.Migration,
         CustomersSchema.Migration,
+        OutboxSchema.Migration,
     ];
 }

@@ -1,0 +1,64 @@
+using System.Net;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using Microsoft.Extensions.Configuration;
+using Splynx.Orleans.Mailbox;
+
+namespace Splynx.Orleans.Sending;
+
+/// <summary>Connects to the real server with MailKit over TCP, with the one SASL mechanism the admin chose.</summary>
+internal sealed class MailKitSmtpConnector(IConfiguration configuration) : ISmtpConnector
+{
+    /// <summary>How long a single command may wait for the server.</summary>
+    public static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly bool _checkRevocation = configuration.GetValue("Mail:CheckCertificateRevocation", false);
+
+    public async Task<SmtpClient> ConnectAsync(SmtpEndpoint endpoint, CancellationToken cancellationToken)
+    {
+        var client = new SmtpClient
+        {
+            Timeout = (int)CommandTimeout.TotalMilliseconds,
+            CheckCertificateRevocation = _checkRevocation,
+        };
+        if (endpoint.DontValidateCertificate)
+        {
+#pragma warning disable CA5359 // The admin chose "Don't validate certificate" for this server (setting S9).
+            client.ServerCertificateValidationCallback = (_, _, _, _) => true;
+#pragma warning restore CA5359
+        }
+        try
+        {
+            await client.ConnectAsync(endpoint.Server, endpoint.Port, ToSocketOptions(endpoint.Security), cancellationToken);
+            if (ToMechanism(endpoint) is { } mechanism)
+            {
+                await client.AuthenticateAsync(mechanism, cancellationToken);
+            }
+            return client;
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
+    }
+
+    private static SaslMechanism? ToMechanism(SmtpEndpoint endpoint)
+    {
+        var credentials = new NetworkCredential(endpoint.Username, endpoint.Password);
+        return endpoint.Auth switch
+        {
+            SmtpAuth.Plain => new SaslMechanismPlain(credentials),
+            SmtpAuth.Login => new SaslMechanismLogin(credentials),
+            SmtpAuth.CramMd5 => new SaslMechanismCramMd5(credentials),
+            _ => null,
+        };
+    }
+
+    private static SecureSocketOptions ToSocketOptions(SmtpSecurity security) => security switch
+    {
+        SmtpSecurity.Ssl => SecureSocketOptions.SslOnConnect,
+        SmtpSecurity.StartTls => SecureSocketOptions.StartTls,
+        _ => SecureSocketOptions.None,
+    };
+}

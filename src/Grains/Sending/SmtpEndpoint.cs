@@ -1,0 +1,24 @@
+using Splynx.Orleans.Mailbox;
+
+namespace Splynx.Orleans.Sending;
+
+/// <summary>Where and as whom to hand mail over. Lives only in memory: the password is never persisted in clear.</summary>
+public sealed record SmtpEndpoint(
+    string Server,
+    int Port,
+    SmtpSecurity Security,
+    SmtpAuth Auth,
+    bool DontValidateCertificate,
+    string Username,
+    string Password)
+{
+    /// <summary>The admin's own server (S9) with the mailbox's credentials (S7).</summary>
+    public static SmtpEndpoint FromPersonal(MailSettings settings, string password) => new(
+        (settings.Smtp.Server ?? "").Trim(), settings.Smtp.Port, settings.Smtp.Security, settings.Smtp.Auth,
+        settings.Smtp.DontValidateCertificate, settings.Credentials.Username.Trim(), password);
+
+    public static SmtpEndpoint FromAccount(SmtpAccount account) => new(
+        account.Server, account.Port, account.Security, account.Auth, account.DontValidateCertificate, account.Username, account.Password);
+
+    public override string ToString() => $"{Username}@{Server}:{Port} ({Security}, {Auth})";
+}
