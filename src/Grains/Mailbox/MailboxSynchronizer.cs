@@ -63,6 +63,7 @@ internal sealed partial class MailboxSynchronizer(
                 var (kind, message) = MailErrors.Describe(exception, endpoint.Server, endpoint.Port);
                 host.ReportState(MailboxState.Error, message, kind);
                 LogSyncFailed(exception, host.MailboxId, kind);
+                MailMetrics.SyncErrors.Add(1, new KeyValuePair<string, object?>("kind", kind.ToString().ToLowerInvariant()));
                 _failures++;
                 try
                 {
@@ -289,7 +290,9 @@ internal sealed partial class MailboxSynchronizer(
                     {
                         await using (stored)
                         {
-                            await host.PublishAsync(await stored.Store);
+                            var outcomes = await stored.Store;
+                            RecordMetrics(outcomes);
+                            await host.PublishAsync(outcomes);
                         }
                     }
                     throw;
@@ -399,6 +402,7 @@ internal sealed partial class MailboxSynchronizer(
         await using (storing)
         {
             var outcomes = await storing.Store;
+            RecordMetrics(outcomes);
             await host.PublishAsync(outcomes);
             if (settings.Tracking.MarkAsRead)
             {
@@ -411,6 +415,21 @@ internal sealed partial class MailboxSynchronizer(
                 {
                     await folder.AddFlagsAsync(toMark, MessageFlags.Seen, silent: true, stopping);
                 }
+            }
+        }
+    }
+
+    private static void RecordMetrics(IReadOnlyList<StoreOutcome> outcomes)
+    {
+        foreach (var outcome in outcomes)
+        {
+            if (outcome is { Kind: StoreOutcomeKind.Stored, Summary: { } summary })
+            {
+                MailMetrics.MessagesStored.Add(1, new KeyValuePair<string, object?>("direction", summary.Direction == MessageDirection.In ? "in" : "out"));
+            }
+            else if (outcome.Kind == StoreOutcomeKind.Quarantined)
+            {
+                MailMetrics.MessagesQuarantined.Add(1);
             }
         }
     }
