@@ -9,7 +9,9 @@ using Splynx.Orleans.Storage.Messages;
 using Splynx.Orleans.WebHost.Customers;
 using Splynx.Orleans.WebHost.Mailbox;
 using Splynx.Orleans.WebHost.Messages;
+using Splynx.Orleans.WebHost.Operations;
 using Splynx.Orleans.WebHost.Realtime;
+using Splynx.Orleans.WebHost.Sending;
 
 namespace Splynx.Orleans.WebHost.Api;
 
@@ -63,6 +65,9 @@ public static class ApiSetup
         app.MapMailboxApi();
         app.MapMessagesApi();
         app.MapCustomersApi();
+        app.MapSendingApi();
+        app.MapSystemSmtpApi();
+        app.MapMailboxOverviewApi();
         app.MapMailHub();
         return app;
     }

@@ -141,6 +141,7 @@ public sealed partial class MailboxEventRelay(
 
     private async Task SendAsync(string mailboxId, string method, object payload)
     {
+        using var pushLatency = Operations.SplynxMetrics.MeasurePush();
         var recipients = await access.RecipientsAsync(mailboxId, CancellationToken.None);
         if (recipients.Count > 0)
         {
