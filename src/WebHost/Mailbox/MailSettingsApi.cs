@@ -50,25 +50,46 @@ public static class MailSettingsApi
             : TypedResults.ValidationProblem(result.Errors, title: "The mail settings were not saved");
     }
 
-    private static async Task<Ok<ConnectionTestResponse>> TestImapAsync(
-        MailSettingsRequest? request, ClaimsPrincipal user, IClusterClient cluster, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ConnectionTestResponse>, ValidationProblem>> TestImapAsync(
+        MailSettingsRequest? request, ClaimsPrincipal user, IClusterClient cluster, TimeProvider time, CancellationToken cancellationToken)
     {
         var mailbox = Mailbox(cluster, user);
-        var candidate = request is null ? null : request.ApplyTo(await mailbox.GetSettingsAsync());
+        var saved = await mailbox.GetSettingsAsync();
+        var candidate = request?.ApplyTo(saved);
+        if (ConnectionErrors(candidate, saved, time) is { Count: > 0 } errors)
+        {
+            return TypedResults.ValidationProblem(errors, title: "These settings cannot be tried");
+        }
         return TypedResults.Ok(ConnectionTestResponse.From(await mailbox.TestImapAsync(candidate, cancellationToken)));
     }
 
-    private static async Task<Ok<FolderListResponse>> LoadFoldersAsync(
-        MailSettingsRequest? request, ClaimsPrincipal user, IClusterClient cluster, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<FolderListResponse>, ValidationProblem>> LoadFoldersAsync(
+        MailSettingsRequest? request, ClaimsPrincipal user, IClusterClient cluster, TimeProvider time, CancellationToken cancellationToken)
     {
         var mailbox = Mailbox(cluster, user);
-        var candidate = request is null ? null : request.ApplyTo(await mailbox.GetSettingsAsync());
+        var saved = await mailbox.GetSettingsAsync();
+        var candidate = request?.ApplyTo(saved);
+        if (ConnectionErrors(candidate, saved, time) is { Count: > 0 } errors)
+        {
+            return TypedResults.ValidationProblem(errors, title: "These settings cannot be tried");
+        }
         var result = await mailbox.LoadFoldersAsync(candidate, cancellationToken);
         var connection = ConnectionTestResponse.From(result.Connection);
         return TypedResults.Ok(new FolderListResponse(
             result.Folders.Select(folder => new FolderResponse(folder.Name, folder.SpecialUse)).ToList(),
             result.SentFolder, connection.Ok, connection.Error, connection.ErrorKind));
     }
+
+    /// <summary>
+    /// What makes candidate settings impossible to try: the same rules as saving, for the fields a
+    /// connection uses (an invalid port or server name is the admin's typo, not the server's fault).
+    /// </summary>
+    private static Dictionary<string, string[]> ConnectionErrors(MailSettings? candidate, MailSettings saved, TimeProvider time) =>
+        candidate is null
+            ? []
+            : MailSettingsValidator.Validate(candidate, saved.Credentials.HasPassword, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime))
+                .Where(error => error.Key.StartsWith("imap.", StringComparison.Ordinal))
+                .ToDictionary(StringComparer.Ordinal);
 
     /// <summary>Every delegate must be another existing admin.</summary>
     private static async Task<Dictionary<string, string[]>> CheckAccessAsync(

@@ -12,6 +12,11 @@ public sealed class MailServerProbe(IImapConnector connector)
 
     public async Task<FolderListResult> LoadFoldersAsync(ImapEndpoint endpoint, CancellationToken cancellationToken)
     {
+        if (endpoint.Port is < 1 or > 65535 || !MailAddressRules.IsHost(endpoint.Server))
+        {
+            return new FolderListResult(new ConnectionTestResult(false,
+                $"'{endpoint.Server}:{endpoint.Port}' is not a server name or address with a port from 1 to 65535.", MailErrorKind.Connect), [], null);
+        }
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Timeout);
         try
