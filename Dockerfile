@@ -27,8 +27,9 @@ USER $APP_UID
 
 FROM runtime AS silo
 COPY --from=build /app/silo .
-# 11111: silo-to-silo; 30000: gateway for the web hosts (Orleans:SiloPort, Orleans:GatewayPort).
-EXPOSE 11111 30000
+# 11111: silo-to-silo; 30000: gateway for the web hosts (Orleans:SiloPort, Orleans:GatewayPort);
+# 9090: /healthz and /metrics (ASPNETCORE_URLS in docker-compose.yml).
+EXPOSE 11111 30000 9090
 ENTRYPOINT ["dotnet", "Splynx.Orleans.Silo.dll"]
 
 FROM runtime AS webhost

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
+using Splynx.Orleans.Hosting;
 using Splynx.Orleans.WebHost.Operations;
 
 namespace Splynx.Orleans.WebHost.Hosting;
@@ -9,9 +10,6 @@ namespace Splynx.Orleans.WebHost.Hosting;
 public static class ServiceDefaults
 {
     private const string ReadyTag = "ready";
-
-    /// <summary>The meter of Orleans itself (grains, messaging, the silo when co-hosted).</summary>
-    private const string OrleansMeterName = "Microsoft.Orleans";
 
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder)
     {
@@ -33,18 +31,7 @@ public static class ServiceDefaults
         return app;
     }
 
-    /// <summary>OpenTelemetry metrics of ASP.NET Core, Orleans, MailKit and the service itself, scraped by Prometheus.</summary>
-    private static void AddMetrics(this WebApplicationBuilder builder)
-    {
-        // MailKit only creates its meters when asked to.
-        MailKit.Telemetry.Socket.Configure();
-        MailKit.Telemetry.SmtpClient.Configure();
-        MailKit.Telemetry.ImapClient.Configure();
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddAspNetCoreInstrumentation()
-            .AddMeter(OrleansMeterName)
-            .AddMeter(MailKit.Telemetry.Socket.MeterName, MailKit.Telemetry.SmtpClient.MeterName, MailKit.Telemetry.ImapClient.MeterName)
-            .AddMeter(SplynxMetrics.MeterName)
-            .AddPrometheusExporter());
-    }
+    /// <summary>The service's metrics (see <see cref="TelemetryExtensions"/>) plus ASP.NET Core's and the web host's own.</summary>
+    private static void AddMetrics(this WebApplicationBuilder builder) =>
+        builder.Services.AddSplynxMetrics(metrics => metrics.AddAspNetCoreInstrumentation().AddMeter(SplynxMetrics.MeterName));
 }

@@ -65,6 +65,8 @@ public sealed class WebHostTests
         await using var database = await TestDatabase.CreateAsync();
         var clusterId = NewClusterId();
         var siloEnvironment = ClusterEnvironment(database, clusterId);
+        var siloOperations = new Uri($"http://127.0.0.1:{FreePort.Next()}");
+        siloEnvironment["ASPNETCORE_URLS"] = siloOperations.ToString();
         await using var silo = ServiceProcess.Start(RepositoryPaths.SiloProgram, siloEnvironment);
 
         var url = new Uri($"http://127.0.0.1:{FreePort.Next()}");
@@ -73,6 +75,10 @@ public sealed class WebHostTests
         await using var webHost = ServiceProcess.Start(RepositoryPaths.WebHostProgram, webEnvironment);
         using var http = new HttpClient();
         await WaitUntilReadyAsync(http, webHost, url);
+
+        // The silo answers the operator too: its own health and Orleans' figures for Prometheus.
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri(siloOperations, "/healthz"))).StatusCode);
+        Assert.Contains("orleans_", await http.GetStringAsync(new Uri(siloOperations, "/metrics")), StringComparison.Ordinal);
 
         Assert.Equal(0, await silo.StopAsync(TimeSpan.FromSeconds(60)));
         // A graceful stop leaves the cluster properly: the silo marked itself dead (6) in the membership table.
