@@ -17,6 +17,7 @@ public static class MailboxServiceCollectionExtensions
         services.Configure<MailSyncOptions>(configuration.GetSection(MailSyncOptions.SectionName));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSecretProtection();
+        services.AddSingleton<MailServerTrust>();
         services.AddSingleton<IImapConnector, MailKitImapConnector>();
         services.AddSingleton<ImapConnectThrottle>();
         services.AddSingleton<IMessageStore, PostgresMessageStore>();

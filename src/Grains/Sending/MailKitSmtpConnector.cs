@@ -1,32 +1,19 @@
 using System.Net;
 using MailKit.Net.Smtp;
 using MailKit.Security;
-using Microsoft.Extensions.Configuration;
 using Splynx.Orleans.Mailbox;
 
 namespace Splynx.Orleans.Sending;
 
 /// <summary>Connects to the real server with MailKit over TCP, with the one SASL mechanism the admin chose.</summary>
-internal sealed class MailKitSmtpConnector(IConfiguration configuration) : ISmtpConnector
+internal sealed class MailKitSmtpConnector(MailServerTrust trust) : ISmtpConnector
 {
     /// <summary>How long a single command may wait for the server.</summary>
     public static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
 
-    private readonly bool _checkRevocation = configuration.GetValue("Mail:CheckCertificateRevocation", false);
-
     public async Task<SmtpClient> ConnectAsync(SmtpEndpoint endpoint, CancellationToken cancellationToken)
     {
-        var client = new SmtpClient
-        {
-            Timeout = (int)CommandTimeout.TotalMilliseconds,
-            CheckCertificateRevocation = _checkRevocation,
-        };
-        if (endpoint.DontValidateCertificate)
-        {
-#pragma warning disable CA5359 // The admin chose "Don't validate certificate" for this server (setting S9).
-            client.ServerCertificateValidationCallback = (_, _, _, _) => true;
-#pragma warning restore CA5359
-        }
+        var client = trust.Configure(new SmtpClient(), CommandTimeout, endpoint.DontValidateCertificate);
         try
         {
             await client.ConnectAsync(endpoint.Server, endpoint.Port, ToSocketOptions(endpoint.Security), cancellationToken);
