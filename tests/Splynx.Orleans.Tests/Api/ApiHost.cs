@@ -55,12 +55,13 @@ public sealed class ApiHost : IAsyncLifetime
     /// Another co-hosted web host in the same cluster and database (a second node): its silo joins the first's.
     /// Returns its address; browsers reach it with <see cref="NewBrowser(IPAddress?, Uri?)"/>.
     /// </summary>
-    public async Task<Uri> StartAnotherWebHostAsync()
+    /// <summary>Another web host of the same cluster: with a silo of its own, or as a pure Orleans client of the silos.</summary>
+    public async Task<Uri> StartAnotherWebHostAsync(bool coHosted = true)
     {
         for (var attempt = 1; ; attempt++)
         {
             var url = new Uri($"http://127.0.0.1:{FreePort.Next()}");
-            var process = StartWebHost(Database, url, _clusterId);
+            var process = StartWebHost(Database, url, _clusterId, coHosted);
             _moreWebHosts.Add(process);
             try
             {
@@ -75,7 +76,7 @@ public sealed class ApiHost : IAsyncLifetime
         }
     }
 
-    private static ServiceProcess StartWebHost(TestDatabase database, Uri url, string clusterId)
+    private static ServiceProcess StartWebHost(TestDatabase database, Uri url, string clusterId, bool coHosted = true)
     {
         return ServiceProcess.Start(RepositoryPaths.WebHostProgram, new Dictionary<string, string>
         {
@@ -85,7 +86,7 @@ public sealed class ApiHost : IAsyncLifetime
             ["Orleans__AdvertisedIP"] = "127.0.0.1",
             ["Orleans__SiloPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
             ["Orleans__GatewayPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
-            ["Orleans__CoHosted"] = "true",
+            ["Orleans__CoHosted"] = coHosted ? "true" : "false",
             ["Database__MigrateOnStart"] = "true",
             ["Bootstrap__AdminLogin"] = BossLogin,
             ["Bootstrap__AdminPassword"] = BossPassword,
