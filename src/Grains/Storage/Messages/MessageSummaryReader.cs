@@ -25,7 +25,7 @@ internal static class MessageSummaryReader
             Date: reader.GetFieldValue<DateTime>(first + 7),
             Snippet: NullableString(reader, first + 8),
             CustomerId: customerId,
-            // Until pairing exists, the author is found exactly when the message is paired to a customer.
+            // The author is found exactly when the message is paired to a customer or lead.
             AuthorFound: customerId is not null,
             HasAttachments: reader.GetBoolean(first + 10));
     }
