@@ -33,15 +33,18 @@ internal static class IngestBenchmark
         var totalBytes = await PopulateAsync(stack, login, password, count);
         Console.WriteLine($"  {totalBytes / 1024.0 / 1024.0:N1} MiB in all, {totalBytes / count / 1024.0:N1} KiB on average");
 
+        Console.WriteLine("Fetching them with a bare MailKit client ...");
         await BareFetchAsync(stack, login, password, count); // warms Dovecot's caches so both runs read the same way
         var bare = await BareFetchAsync(stack, login, password, count);
         var service = await ServiceImportAsync(stack, login, password, count);
 
-        var bareRate = count / bare.TotalSeconds;
-        var serviceRate = count / service.TotalSeconds;
+        var bareRate = count / bare.Elapsed.TotalSeconds;
+        var serviceRate = count / service.Elapsed.TotalSeconds;
         Console.WriteLine();
-        Console.WriteLine($"(a) bare MailKit fetch, one connection: {bareRate,10:N0} messages/s  ({bare.TotalSeconds:N1} s)");
-        Console.WriteLine($"(b) service historic import to PostgreSQL: {serviceRate,7:N0} messages/s  ({service.TotalSeconds:N1} s)");
+        Console.WriteLine($"(a) bare MailKit fetch, one connection: {bareRate,10:N0} messages/s  ({bare.Elapsed.TotalSeconds:N1} s)");
+        Console.WriteLine($"    {bare.Cpu}");
+        Console.WriteLine($"(b) service historic import to PostgreSQL: {serviceRate,7:N0} messages/s  ({service.Elapsed.TotalSeconds:N1} s)");
+        Console.WriteLine($"    {service.Cpu}");
         Console.WriteLine($"b/a = {serviceRate / bareRate:N2} (target at least 0.70)");
         return 0;
     }
@@ -113,8 +116,9 @@ internal static class IngestBenchmark
         return text.ToString();
     }
 
-    private static async Task<TimeSpan> BareFetchAsync(StackSettings stack, string login, string password, int count)
+    private static async Task<(TimeSpan Elapsed, string Cpu)> BareFetchAsync(StackSettings stack, string login, string password, int count)
     {
+        var cpu = CpuAccount.Start();
         var stopwatch = Stopwatch.StartNew();
         using var imap = await ConnectAsync(stack, login, password);
         await imap.Inbox.OpenAsync(FolderAccess.ReadOnly);
@@ -134,10 +138,10 @@ internal static class IngestBenchmark
         {
             throw new InvalidOperationException($"fetched {fetched}, expected {count}");
         }
-        return stopwatch.Elapsed;
+        return (stopwatch.Elapsed, cpu.Describe());
     }
 
-    private static async Task<TimeSpan> ServiceImportAsync(StackSettings stack, string login, string password, int count)
+    private static async Task<(TimeSpan Elapsed, string Cpu)> ServiceImportAsync(StackSettings stack, string login, string password, int count)
     {
         var database = "bench_" + Guid.NewGuid().ToString("N")[..12];
         await using (var admin = new NpgsqlConnection(stack["STACK_PG_ADMIN_CONNECTION"]))
@@ -162,39 +166,94 @@ internal static class IngestBenchmark
             builder.AddSplynxSilo();
             using var host = builder.Build();
             await host.StartAsync();
-            var mailbox = host.Services.GetRequiredService<IGrainFactory>().GetGrain<IMailboxGrain>("bench-admin");
+            var grains = host.Services.GetRequiredService<IGrainFactory>();
             await using var dataSource = NpgsqlDataSource.Create(connectionString);
 
+            // The bare fetch runs warm (its first run is thrown away); so does the service: a small import first
+            // compiles and warms the same code, as any running silo is.
+            var warmLogin = login + "w";
+            await stack.AddMailUserAsync(warmLogin, password);
+            // As many messages as measured: a running silo has long compiled the import's code in its final tier.
+            await PopulateAsync(stack, warmLogin, password, count);
+            await ImportAsync(grains, "bench-warm-up", dataSource, stack, warmLogin, password, count);
+
+            Console.WriteLine($"Importing {count:N0} messages through the service ...");
+            var cpu = CpuAccount.Start();
             var stopwatch = Stopwatch.StartNew();
-            var result = await mailbox.UpdateSettingsAsync(MailSettings.Default with
-            {
-                Tracking = new TrackingSettings(true, ProcessMode.All, DateOnly.FromDateTime(FirstDelivery.UtcDateTime), false, []),
-                Credentials = new CredentialsSettings(login, password, false),
-                Imap = new ImapSettings(stack["STACK_IMAP_HOST"], stack.Port("STACK_IMAP_PORT"), ImapSecurity.StartTls, true, null),
-            });
-            if (!result.Succeeded)
-            {
-                throw new InvalidOperationException("settings refused: " + string.Join(", ", result.Errors.Keys));
-            }
-            long stored;
-            do
-            {
-                await Task.Delay(50);
-                await using var command = dataSource.CreateCommand("SELECT count(*) FROM mail_messages");
-                stored = (long)(await command.ExecuteScalarAsync())!;
-            }
-            while (stored < count);
+            await ImportAsync(grains, "bench-admin", dataSource, stack, login, password, count);
             stopwatch.Stop();
+            var used = cpu.Describe();
             await host.StopAsync();
-            return stopwatch.Elapsed;
+            return (stopwatch.Elapsed, used);
         }
         finally
         {
             NpgsqlConnection.ClearAllPools();
             await using var admin = new NpgsqlConnection(stack["STACK_PG_ADMIN_CONNECTION"]);
             await admin.OpenAsync();
-            await new NpgsqlCommand($"DROP DATABASE IF EXISTS {database} WITH (FORCE)", admin).ExecuteNonQueryAsync();
+            // FORCE cannot end an autovacuum worker that happens to be in the database (it is not ours): try again.
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await new NpgsqlCommand($"DROP DATABASE IF EXISTS {database} WITH (FORCE)", admin).ExecuteNonQueryAsync();
+                    break;
+                }
+                catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.InsufficientPrivilege && attempt < 20)
+                {
+                    await Task.Delay(500);
+                }
+            }
         }
+    }
+
+
+    /// <summary>Turns the mailbox's sync on (historic import of everything) and waits until all of it is stored.</summary>
+    private static async Task ImportAsync(IGrainFactory grains, string adminId, NpgsqlDataSource dataSource, StackSettings stack,
+        string login, string password, int count)
+    {
+        // Counted from the mailbox's own events (sent once a batch committed) rather than by asking the
+        // database over and over, which would be work for the database that the service does not do.
+        var received = new ReceivedCounter(count);
+        var mailbox = grains.GetGrain<IMailboxGrain>(adminId);
+        await mailbox.SubscribeAsync(grains.CreateObjectReference<IMailboxObserver>(received));
+        var result = await mailbox.UpdateSettingsAsync(MailSettings.Default with
+        {
+            Tracking = new TrackingSettings(true, ProcessMode.All, DateOnly.FromDateTime(FirstDelivery.UtcDateTime), false, []),
+            Credentials = new CredentialsSettings(login, password, false),
+            Imap = new ImapSettings(stack["STACK_IMAP_HOST"], stack.Port("STACK_IMAP_PORT"), ImapSecurity.StartTls, true, null),
+        });
+        if (!result.Succeeded)
+        {
+            throw new InvalidOperationException("settings refused: " + string.Join(", ", result.Errors.Keys));
+        }
+        await received.AllStored;
+        await using var command = dataSource.CreateCommand("SELECT count(*) FROM mail_messages WHERE mailbox_id = @mailbox");
+        command.Parameters.AddWithValue("mailbox", adminId);
+        var stored = (long)(await command.ExecuteScalarAsync())!;
+        if (stored != count)
+        {
+            throw new InvalidOperationException($"{stored} messages stored, expected {count}");
+        }
+    }
+
+    private sealed class ReceivedCounter(int expected) : IMailboxObserver
+    {
+        private readonly TaskCompletionSource _allStored = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _received;
+
+        public Task AllStored => _allStored.Task;
+
+        public Task OnMessageEventsAsync(IReadOnlyList<MessageEvent> messageEvents)
+        {
+            if (Interlocked.Add(ref _received, messageEvents.Count(e => e.Kind == MessageEventKind.Received)) >= expected)
+            {
+                _allStored.TrySetResult();
+            }
+            return Task.CompletedTask;
+        }
+
+        public Task OnStatusChangedAsync(string mailboxId, MailboxStatus status) => Task.CompletedTask;
     }
 
     private static async Task<ImapClient> ConnectAsync(StackSettings stack, string login, string password)

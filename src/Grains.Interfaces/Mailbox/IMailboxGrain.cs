@@ -60,7 +60,11 @@ public interface IMailboxGrain : IGrainWithStringKey
 /// <summary>Receives what happens in a mailbox: new, changed and removed messages, and sync status.</summary>
 public interface IMailboxObserver : IGrainObserver
 {
-    Task OnMessageEventAsync(MessageEvent messageEvent);
+    /// <summary>
+    /// Events in the order they happened, as many as one change brought (a stored batch of an import is one
+    /// call, not a round trip per message). The next call waits for this one, which keeps the order.
+    /// </summary>
+    Task OnMessageEventsAsync(IReadOnlyList<MessageEvent> messageEvents);
 
     Task OnStatusChangedAsync(string mailboxId, MailboxStatus status);
 }

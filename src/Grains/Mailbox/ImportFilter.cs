@@ -11,6 +11,9 @@ internal sealed class ImportFilter(MailSettings settings, MessageDirection direc
 {
     private readonly DenyList _denyList = new(settings.Tracking.DenyList);
 
+    /// <summary>Whether <see cref="Accepts"/> looks at the summary's envelope (so it must be fetched).</summary>
+    public bool NeedsEnvelope => !_denyList.IsEmpty;
+
     public bool Accepts(IMessageSummary summary)
     {
         if (summary.InternalDate is { } delivered && delivered < importStart)

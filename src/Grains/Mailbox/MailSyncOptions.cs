@@ -38,6 +38,12 @@ public sealed class MailSyncOptions
     /// </summary>
     public TimeSpan KeepAlivePeriod { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// Messages whose summaries are fetched together; the folder's cursor moves past each such chunk once
+    /// all of it is committed.
+    /// </summary>
+    public int SummaryBatchSize { get; set; } = 500;
+
     /// <summary>Messages whose bodies are fetched and stored together.</summary>
     public int FetchBatchSize { get; set; } = 100;
 

@@ -201,39 +201,34 @@ public sealed partial class MailboxGrain(
         return address;
     }
 
-    public async Task NotifyChangedAsync(IReadOnlyList<string> messageIds)
-    {
-        foreach (var messageId in messageIds)
-        {
-            if (await store.GetSummaryAsync(MailboxId, messageId, CancellationToken.None) is { } summary)
-            {
-                var messageEvent = new MessageEvent(MessageEventKind.Changed, MailboxId, messageId, summary);
-                await _observers.Notify(observer => observer.OnMessageEventAsync(messageEvent));
-            }
-        }
-    }
+    public Task NotifyChangedAsync(IReadOnlyList<string> messageIds) => NotifyWithSummariesAsync(MessageEventKind.Changed, messageIds);
 
     public Task<MailSettings> GetSettingsForSendingAsync() =>
         Task.FromResult(Settings with { Credentials = Settings.Credentials with { Password = Password } });
 
-    public async Task NotifyStoredAsync(IReadOnlyList<string> messageIds)
+    public Task NotifyStoredAsync(IReadOnlyList<string> messageIds) => NotifyWithSummariesAsync(MessageEventKind.Received, messageIds);
+
+    private async Task NotifyWithSummariesAsync(MessageEventKind kind, IReadOnlyList<string> messageIds)
     {
+        var events = new List<MessageEvent>(messageIds.Count);
         foreach (var messageId in messageIds)
         {
             if (await store.GetSummaryAsync(MailboxId, messageId, CancellationToken.None) is { } summary)
             {
-                var messageEvent = new MessageEvent(MessageEventKind.Received, MailboxId, messageId, summary);
-                await _observers.Notify(observer => observer.OnMessageEventAsync(messageEvent));
+                events.Add(new MessageEvent(kind, MailboxId, messageId, summary));
             }
         }
+        await NotifyAsync(events);
     }
 
-    private async Task NotifyRemovedAsync(IReadOnlyList<string> messageIds)
+    private Task NotifyRemovedAsync(IReadOnlyList<string> messageIds) =>
+        NotifyAsync([.. messageIds.Select(messageId => new MessageEvent(MessageEventKind.Removed, MailboxId, messageId, null))]);
+
+    private async Task NotifyAsync(List<MessageEvent> events)
     {
-        foreach (var messageId in messageIds)
+        if (events.Count > 0)
         {
-            var messageEvent = new MessageEvent(MessageEventKind.Removed, MailboxId, messageId, null);
-            await _observers.Notify(observer => observer.OnMessageEventAsync(messageEvent));
+            await _observers.Notify(observer => observer.OnMessageEventsAsync(events));
         }
     }
 
@@ -282,14 +277,9 @@ public sealed partial class MailboxGrain(
 
     public async Task PublishAsync(IReadOnlyList<StoreOutcome> outcomes)
     {
-        foreach (var outcome in outcomes)
-        {
-            if (outcome is { Kind: StoreOutcomeKind.Stored, Summary: { } summary })
-            {
-                var messageEvent = new MessageEvent(MessageEventKind.Received, MailboxId, summary.Id, summary);
-                await _observers.Notify(observer => observer.OnMessageEventAsync(messageEvent));
-            }
-        }
+        await NotifyAsync([.. outcomes
+            .Where(outcome => outcome is { Kind: StoreOutcomeKind.Stored, Summary: not null })
+            .Select(outcome => new MessageEvent(MessageEventKind.Received, MailboxId, outcome.Summary!.Id, outcome.Summary))]);
     }
 
     private async Task NotifyStatusAsync()

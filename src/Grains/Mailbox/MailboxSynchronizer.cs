@@ -26,10 +26,10 @@ internal sealed partial class MailboxSynchronizer(
     TimeProvider time,
     ILogger logger)
 {
+    // What the import needs to know of a message before fetching it (the envelope only to apply a deny list:
+    // it is the costly part of a summary for the server and for MailKit).
     private const MessageSummaryItems CandidateItems =
-        MessageSummaryItems.UniqueId | MessageSummaryItems.Flags | MessageSummaryItems.InternalDate | MessageSummaryItems.Envelope;
-
-    private const int SummaryChunk = 500;
+        MessageSummaryItems.UniqueId | MessageSummaryItems.Flags | MessageSummaryItems.InternalDate;
 
     // Consecutive failed sessions; reset only once a session has synced, so that a server that accepts
     // the login and then fails (refuses the INBOX, say) is retried with growing pauses too.
@@ -221,12 +221,15 @@ internal sealed partial class MailboxSynchronizer(
         }
 
         host.ReportState(MailboxState.Syncing);
-        foreach (var chunk in uids.Chunk(SummaryChunk))
+        await using var pipeline = new ImportPipeline(this, folder, settings, stopping);
+        foreach (var chunk in uids.Chunk(Math.Max(1, options.SummaryBatchSize)))
         {
-            await ImportAsync(folder, direction, chunk, settings, host.ImportStart, stopping);
-            cursor = cursor with { HighestUid = chunk[^1].Id };
-            await host.SaveCursorAsync(role, cursor);
+            await ImportAsync(pipeline, direction, chunk, settings, host.ImportStart, stopping);
+            // The cursor passes this chunk once everything of it that was wanted is committed (and marked).
+            var passed = cursor = cursor with { HighestUid = chunk[^1].Id };
+            await pipeline.AfterQueuedAsync(() => host.SaveCursorAsync(role, passed));
         }
+        await pipeline.DrainAsync();
     }
 
     /// <summary>Imports what lies below the cursor between the new historic date and what was covered before.</summary>
@@ -244,15 +247,18 @@ internal sealed partial class MailboxSynchronizer(
         var uids = (await folder.SearchAsync(SearchQuery.Uids(range).And(SearchQuery.DeliveredAfter(start.UtcDateTime.AddDays(-1))), stopping))
             .OrderBy(uid => uid.Id)
             .ToList();
-        foreach (var chunk in uids.Chunk(SummaryChunk))
+        await using var pipeline = new ImportPipeline(this, folder, settings, stopping);
+        foreach (var chunk in uids.Chunk(Math.Max(1, options.SummaryBatchSize)))
         {
-            await ImportAsync(folder, direction, chunk, settings, start, stopping);
+            await ImportAsync(pipeline, direction, chunk, settings, start, stopping);
         }
+        await pipeline.DrainAsync();
     }
 
-    private async Task ImportAsync(IMailFolder folder, MessageDirection direction, IList<UniqueId> uids, MailSettings settings,
+    private async Task ImportAsync(ImportPipeline pipeline, MessageDirection direction, IList<UniqueId> uids, MailSettings settings,
         DateTimeOffset importStart, CancellationToken stopping)
     {
+        var folder = pipeline.Folder;
         var uidNumbers = uids.Select(uid => (long)uid.Id).ToList();
         var known = await store.KnownUidsAsync(host.MailboxId, folder.FullName, folder.UidValidity, uidNumbers, stopping);
         if (known.Count > 0 && settings.Tracking.MarkAsRead)
@@ -264,53 +270,80 @@ internal sealed partial class MailboxSynchronizer(
         {
             return;
         }
-        var summaries = await folder.FetchAsync(fresh, CandidateItems, stopping);
         // The live settings, not the session's: a sender blocked a moment ago is kept out of this very batch.
         var filter = new ImportFilter(host.Settings, direction, importStart);
+        var summaries = await folder.FetchAsync(fresh, filter.NeedsEnvelope ? CandidateItems | MessageSummaryItems.Envelope : CandidateItems, stopping);
         var wanted = summaries.Where(filter.Accepts).OrderBy(summary => summary.UniqueId.Id).ToList();
-
-        // A pipeline: while the store parses and writes earlier batches (on the thread pool, each in its own
-        // transaction), the connection already fetches the next. IMAP commands stay strictly one at a time,
-        // and batches complete (events, \Seen) in the order they were fetched.
-        var storing = new Queue<StoringBatch>();
-        try
+        foreach (var batch in wanted.Chunk(Math.Max(1, options.FetchBatchSize)))
         {
-            foreach (var batch in wanted.Chunk(Math.Max(1, options.FetchBatchSize)))
+            await pipeline.AddAsync(direction, batch);
+        }
+    }
+
+    /// <summary>
+    /// The import of one folder as a pipeline: while the store parses and writes earlier batches (on the thread
+    /// pool, each in its own transaction), the connection already fetches the next. IMAP commands stay strictly
+    /// one at a time, and batches complete (events, \Seen, then whatever waited for them) in the order they were fetched.
+    /// </summary>
+    private sealed class ImportPipeline(MailboxSynchronizer synchronizer, IMailFolder folder, MailSettings settings, CancellationToken stopping)
+        : IAsyncDisposable
+    {
+        private readonly Queue<StoringBatch> _storing = new();
+
+        public IMailFolder Folder => folder;
+
+        public async Task AddAsync(MessageDirection direction, IMessageSummary[] batch)
+        {
+            List<FetchedMessage> fetched;
+            try
             {
-                List<FetchedMessage> fetched;
-                try
-                {
-                    fetched = await FetchBodiesAsync(folder, direction, batch, stopping);
-                }
-                catch when (storing.Count > 0)
-                {
-                    // The connection failed under the next batch: those being stored still commit, so announce
-                    // them now. Their \Seen flags follow after the reconnect (MarkStoredAsReadAsync).
-                    while (storing.TryDequeue(out var stored))
-                    {
-                        await using (stored)
-                        {
-                            var outcomes = await stored.Store;
-                            RecordMetrics(outcomes);
-                            await host.PublishAsync(outcomes);
-                        }
-                    }
-                    throw;
-                }
-                if (storing.Count >= Math.Max(1, options.StoresInFlight))
-                {
-                    await CompleteAsync(folder, storing.Dequeue(), settings, stopping);
-                }
-                storing.Enqueue(new StoringBatch(batch, fetched, Task.Run(() => store.StoreAsync(fetched, stopping), stopping)));
+                fetched = await synchronizer.FetchBodiesAsync(folder, direction, batch, stopping);
             }
-            while (storing.TryDequeue(out var stored))
+            catch when (_storing.Count > 0)
             {
-                await CompleteAsync(folder, stored, settings, stopping);
+                // The connection failed under the next batch: those being stored still commit, so announce them
+                // now. Their \Seen flags (and the cursor) follow after the reconnect (MarkStoredAsReadAsync).
+                while (_storing.TryDequeue(out var stored))
+                {
+                    await using (stored)
+                    {
+                        await synchronizer.AnnounceAsync(await stored.Store);
+                    }
+                }
+                throw;
+            }
+            if (_storing.Count >= synchronizer.StoresInFlight)
+            {
+                await synchronizer.CompleteAsync(folder, _storing.Dequeue(), settings, stopping);
+            }
+            _storing.Enqueue(new StoringBatch(batch, fetched, synchronizer.StoreInBackground(fetched, stopping)));
+        }
+
+        /// <summary>Runs <paramref name="then"/> once every batch queued so far has completed; at once if none is.</summary>
+        public async Task AfterQueuedAsync(Func<Task> then)
+        {
+            if (_storing.Count == 0)
+            {
+                await then();
+            }
+            else
+            {
+                _storing.Last().Then.Add(then);
             }
         }
-        finally
+
+        public async Task DrainAsync()
         {
-            while (storing.TryDequeue(out var abandoned))
+            while (_storing.TryDequeue(out var stored))
+            {
+                await synchronizer.CompleteAsync(folder, stored, settings, stopping);
+            }
+        }
+
+        /// <summary>Releases what a failure left behind; nothing that waited on those batches runs.</summary>
+        public async ValueTask DisposeAsync()
+        {
+            while (_storing.TryDequeue(out var abandoned))
             {
                 await abandoned.DisposeAsync();
             }
@@ -402,8 +435,7 @@ internal sealed partial class MailboxSynchronizer(
         await using (storing)
         {
             var outcomes = await storing.Store;
-            RecordMetrics(outcomes);
-            await host.PublishAsync(outcomes);
+            await AnnounceAsync(outcomes);
             if (settings.Tracking.MarkAsRead)
             {
                 var wasSeen = storing.Summaries.ToDictionary(summary => summary.UniqueId.Id, summary => summary.Flags.GetValueOrDefault().HasFlag(MessageFlags.Seen));
@@ -416,7 +448,22 @@ internal sealed partial class MailboxSynchronizer(
                     await folder.AddFlagsAsync(toMark, MessageFlags.Seen, silent: true, stopping);
                 }
             }
+            foreach (var then in storing.Then)
+            {
+                await then();
+            }
         }
+    }
+
+    private int StoresInFlight => Math.Max(1, options.StoresInFlight);
+
+    private Task<IReadOnlyList<StoreOutcome>> StoreInBackground(List<FetchedMessage> fetched, CancellationToken stopping) =>
+        Task.Run(() => store.StoreAsync(fetched, stopping), stopping);
+
+    private async Task AnnounceAsync(IReadOnlyList<StoreOutcome> outcomes)
+    {
+        RecordMetrics(outcomes);
+        await host.PublishAsync(outcomes);
     }
 
     private static void RecordMetrics(IReadOnlyList<StoreOutcome> outcomes)
@@ -438,6 +485,9 @@ internal sealed partial class MailboxSynchronizer(
     private sealed record StoringBatch(IMessageSummary[] Summaries, List<FetchedMessage> Messages, Task<IReadOnlyList<StoreOutcome>> Store)
         : IAsyncDisposable
     {
+        /// <summary>What waits for this batch (and every one before it) to complete.</summary>
+        public List<Func<Task>> Then { get; } = [];
+
         public async ValueTask DisposeAsync()
         {
             try

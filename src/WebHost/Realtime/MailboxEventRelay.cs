@@ -104,26 +104,29 @@ public sealed partial class MailboxEventRelay(
         cluster.DeleteObjectReference<IMailboxObserver>(_reference);
     }
 
-    public async Task OnMessageEventAsync(MessageEvent messageEvent)
+    public async Task OnMessageEventsAsync(IReadOnlyList<MessageEvent> messageEvents)
     {
-        try
+        foreach (var messageEvent in messageEvents)
         {
-            var (method, payload) = messageEvent switch
+            try
             {
-                { Kind: MessageEventKind.Removed } => ("messageRemoved", (object)new MessageRemovedPush(messageEvent.MailboxId, messageEvent.MessageId)),
-                { Kind: MessageEventKind.Received, Summary: { } summary } => ("messageReceived", MessageSummaryResponse.Of(summary)),
-                { Kind: MessageEventKind.Changed, Summary: { } summary } => ("messageChanged", MessageSummaryResponse.Of(summary)),
-                _ => ("", null!),
-            };
-            if (method.Length > 0)
-            {
-                await SendAsync(messageEvent.MailboxId, method, payload);
+                var (method, payload) = messageEvent switch
+                {
+                    { Kind: MessageEventKind.Removed } => ("messageRemoved", (object)new MessageRemovedPush(messageEvent.MailboxId, messageEvent.MessageId)),
+                    { Kind: MessageEventKind.Received, Summary: { } summary } => ("messageReceived", MessageSummaryResponse.Of(summary)),
+                    { Kind: MessageEventKind.Changed, Summary: { } summary } => ("messageChanged", MessageSummaryResponse.Of(summary)),
+                    _ => ("", null!),
+                };
+                if (method.Length > 0)
+                {
+                    await SendAsync(messageEvent.MailboxId, method, payload);
+                }
             }
-        }
-        catch (Exception exception)
-        {
-            // Thrown back, the grain's observer manager would drop this web host's subscription.
-            LogForwardFailed(exception, messageEvent.MailboxId);
+            catch (Exception exception)
+            {
+                // Thrown back, the grain's observer manager would drop this web host's subscription.
+                LogForwardFailed(exception, messageEvent.MailboxId);
+            }
         }
     }
 

@@ -274,11 +274,11 @@ public sealed class CustomerPairingTests
             }
         }
 
-        public Task OnMessageEventAsync(MessageEvent messageEvent)
+        public Task OnMessageEventsAsync(IReadOnlyList<MessageEvent> messageEvents)
         {
             lock (_events)
             {
-                _events.Add(messageEvent);
+                _events.AddRange(messageEvents);
             }
             return Task.CompletedTask;
         }

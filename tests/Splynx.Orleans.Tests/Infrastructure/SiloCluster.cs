@@ -41,6 +41,9 @@ internal sealed class SiloCluster(TestDatabase database) : IAsyncDisposable
         ["Mail:Sync:AuthFailureBackoff"] = "00:00:02",
         ["Mail:Sync:MaxBackoff"] = "00:00:05",
         ["Mail:Sync:KeepAlivePeriod"] = "00:00:03",
+        // Small batches, so that the tests' mailboxes of tens or hundreds of messages go through many of them.
+        ["Mail:Sync:SummaryBatchSize"] = "50",
+        ["Mail:Sync:FetchBatchSize"] = "20",
         ["Logging:LogLevel:Default"] = "Warning",
     };
 

@@ -199,7 +199,7 @@ public sealed class ScriptedServerSyncTests(ITestOutputHelper output)
     {
         await using var scripted = await ScriptedMailbox.StartAsync(output);
         var server = scripted.Server;
-        // More than one body batch (Mail:Sync:FetchBatchSize, 50 by default); the last batch's fetch loses the connection.
+        // More than one body batch (Mail:Sync:FetchBatchSize, 20 in tests); the last batch's fetch loses the connection.
         const int Count = 60;
         for (var i = 1; i <= Count; i++)
         {
@@ -427,9 +427,12 @@ public sealed class ScriptedServerSyncTests(ITestOutputHelper output)
         public IReadOnlyList<string?> ReceivedSubjects =>
             [.. _events.Where(messageEvent => messageEvent.Kind == MessageEventKind.Received).Select(messageEvent => messageEvent.Summary?.Subject)];
 
-        public Task OnMessageEventAsync(MessageEvent messageEvent)
+        public Task OnMessageEventsAsync(IReadOnlyList<MessageEvent> messageEvents)
         {
-            _events.Enqueue(messageEvent);
+            foreach (var messageEvent in messageEvents)
+            {
+                _events.Enqueue(messageEvent);
+            }
             return Task.CompletedTask;
         }
 

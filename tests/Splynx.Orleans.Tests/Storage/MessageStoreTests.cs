@@ -358,5 +358,64 @@ public sealed class MessageStoreTests : IAsyncLifetime
             $"SELECT message_id || '|' || in_reply_to || '|' || array_to_string(\"references\", ',') FROM mail_messages WHERE id = {stored.Summary!.Id}"));
     }
 
+    [Fact]
+    public async Task Attachments_of_a_batch_are_stored_with_their_messages_and_malformed_base64_is_decoded_leniently()
+    {
+        var first = RandomNumberGenerator.GetBytes(70_000);
+        var second = RandomNumberGenerator.GetBytes(3_000);
+        var withTwo = WithAttachments(Message(subject: "Two"), ("a.pdf", first), ("b.png", second));
+        // A scanner's base64: a stray character in the middle. Strict decoders refuse it; mail clients skip it.
+        var wellFormed = Encoding.ASCII.GetString(Bytes(WithAttachments(Message(subject: "Odd"), ("c.bin", [1, 2, 3, 4, 5, 6]))));
+        var malformed = Encoding.ASCII.GetBytes(wellFormed.Replace("AQIDBAUG", "AQID*BAUG", StringComparison.Ordinal));
+
+        var outcomes = await _store.StoreAsync(
+            [Fetched(Message(subject: "None"), Mailbox, Inbox(1)), Fetched(withTwo, Mailbox, Inbox(2)), Fetched(malformed, Mailbox, Inbox(3))], default);
+
+        Assert.All(outcomes, outcome => Assert.Equal(StoreOutcomeKind.Stored, outcome.Kind));
+        Assert.Equal([false, true, true], outcomes.Select(o => o.Summary!.HasAttachments));
+        await using var command = _dataSource.CreateCommand("""
+            SELECT m.subject, a.position, a.file_name, a.size, a.content
+              FROM mail_attachments a JOIN mail_messages m ON m.id = a.message_id
+             ORDER BY m.uid, a.position
+            """);
+        var rows = new List<(string Subject, int Position, string Name, long Size, byte[] Content)>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                rows.Add((reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetInt64(3), (byte[])reader[4]));
+            }
+        }
+        Assert.Equal(
+            [("Two", 0, "a.pdf", first.LongLength), ("Two", 1, "b.png", second.LongLength), ("Odd", 0, "c.bin", 6L)],
+            rows.Select(r => (r.Subject, r.Position, r.Name, r.Size)));
+        Assert.Equal(first, rows[0].Content);
+        Assert.Equal(second, rows[1].Content);
+        Assert.Equal(new byte[] { 1, 2, 3, 4, 5, 6 }, rows[2].Content);
+    }
+
+    [Fact]
+    public async Task The_same_location_twice_in_one_batch_is_stored_once_and_the_second_is_its_duplicate()
+    {
+        var raw = Bytes(Message());
+
+        var outcomes = await _store.StoreAsync([Fetched(raw, Mailbox, Inbox(4)), Fetched(raw, Mailbox, Inbox(4))], default);
+
+        Assert.Equal([StoreOutcomeKind.Stored, StoreOutcomeKind.Duplicate], outcomes.Select(o => o.Kind));
+        Assert.Equal(outcomes[0].Summary!.Id, outcomes[1].Summary!.Id);
+        Assert.Equal(1, await _store.CountAsync(Mailbox, default));
+    }
+
+    private static MimeMessage WithAttachments(MimeMessage message, params (string Name, byte[] Content)[] attachments)
+    {
+        var body = new BodyBuilder { TextBody = "See attached." };
+        foreach (var (name, content) in attachments)
+        {
+            body.Attachments.Add(name, content);
+        }
+        message.Body = body.ToMessageBody();
+        return message;
+    }
+
     private async Task<StoreOutcome> StoreOneAsync(FetchedMessage message) => Assert.Single(await _store.StoreAsync([message], default));
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -5,14 +6,15 @@ namespace Splynx.Orleans.Storage.Messages;
 
 /// <summary>
 /// Writes parsed messages inside the caller's transaction in two round trips per batch, whatever its size:
-/// one inserts every message with its small attachments, one settles the messages that were not new (and
-/// the quarantine). Only attachments too large to travel in a batch take a round trip each.
+/// one statement inserts every message with its small attachments, one settles the messages that were not
+/// new (and the quarantine). Only attachments too large to travel in a batch take a round trip each.
 /// </summary>
 /// <remarks>
-/// The statements are prepared: the same few texts run for every message, and planning them again each time
-/// would cost about as much as running them. Each attempt runs under a savepoint. When a message breaks a statement for a reason of its own (a value
-/// PostgreSQL refuses), the attempt is rolled back, that message is rejected, and the others are written
-/// again; when concurrent writers deadlock on the same messages, the attempt is simply repeated.
+/// The batch insert is one statement over arrays (<c>unnest</c>): PostgreSQL plans and starts it once per
+/// batch rather than once per message, which is most of its cost for mail of ordinary size. Each attempt runs
+/// under a savepoint. When a value breaks the batch statement (a value PostgreSQL refuses), the attempt is
+/// rolled back and written again a statement per message, which tells the message to blame: it is rejected,
+/// and the others are written. When concurrent writers deadlock on the same messages, the attempt is repeated.
 /// </remarks>
 internal sealed class MessageBatchWriter(NpgsqlConnection connection)
 {
@@ -34,6 +36,9 @@ internal sealed class MessageBatchWriter(NpgsqlConnection connection)
     // The attachments that went into the batch insert in this attempt; the others are streamed.
     private readonly HashSet<ParsedAttachment> _inlined = [];
 
+    // Once a value broke the batch statement, the rest of this write goes a statement per message.
+    private bool _oneByOne;
+
     /// <summary>Stores the messages: an outcome for each, or the reason it was refused.</summary>
     public async Task<(Dictionary<ParsedMessage, StoreOutcome> Outcomes, List<(ParsedMessage Message, string Error)> Refused)> WriteAsync(
         IReadOnlyList<ParsedMessage> messages, CancellationToken cancellationToken)
@@ -53,6 +58,12 @@ internal sealed class MessageBatchWriter(NpgsqlConnection connection)
                     break;
                 }
                 pending = unresolved;
+            }
+            catch (PostgresException exception) when (IsRefusedValue(exception) && _inFlight is null && !_oneByOne)
+            {
+                // Somewhere in the batch statement: find out which message by writing them one by one.
+                await RollbackAttemptAsync(cancellationToken);
+                _oneByOne = true;
             }
             catch (PostgresException exception) when (IsConflict(exception) || (IsRefusedValue(exception) && _inFlight is not null))
             {
@@ -103,10 +114,145 @@ internal sealed class MessageBatchWriter(NpgsqlConnection connection)
     }
 
     /// <summary>
-    /// One round trip: a savepoint, then an insert per message that skips tombstoned messages and, through
-    /// <c>ON CONFLICT DO NOTHING</c> on both unique keys, messages already stored (by anyone, even concurrently).
+    /// One round trip: a savepoint, then one insert of all the messages that skips tombstoned messages and,
+    /// through <c>ON CONFLICT DO NOTHING</c> on both unique keys, messages already stored (by anyone, even
+    /// concurrently, even twice in this batch), with the small attachments of the messages it inserted.
     /// </summary>
     private async Task<Dictionary<ParsedMessage, long>> InsertAsync(List<ParsedMessage> messages, CancellationToken cancellationToken)
+    {
+        if (_oneByOne)
+        {
+            return await InsertOneByOneAsync(messages, cancellationToken);
+        }
+        var attachmentOrdinals = new List<int>();
+        var attachmentPositions = new List<int>();
+        var attachmentNames = new List<string?>();
+        var attachmentTypes = new List<string>();
+        var attachmentContentIds = new List<string?>();
+        var attachmentContents = new List<byte[]>();
+        var inlineBudget = InlineAttachmentBudget;
+        for (var ordinal = 0; ordinal < messages.Count; ordinal++)
+        {
+            foreach (var attachment in messages[ordinal].Attachments)
+            {
+                if (attachment.EncodedSize <= InlineAttachmentLimit && attachment.EncodedSize <= inlineBudget)
+                {
+                    inlineBudget -= attachment.EncodedSize;
+                    _inlined.Add(attachment);
+                    attachmentOrdinals.Add(ordinal);
+                    attachmentPositions.Add(attachment.Position);
+                    attachmentNames.Add(attachment.FileName);
+                    attachmentTypes.Add(attachment.ContentType);
+                    attachmentContentIds.Add(attachment.ContentId);
+                    attachmentContents.Add(await attachment.ReadContentAsync(cancellationToken));
+                }
+            }
+        }
+
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SAVEPOINT store_attempt"));
+        var insert = new NpgsqlBatchCommand("""
+            WITH candidates AS (
+                SELECT * FROM unnest(@mailbox_ids, @directions, @folders, @uid_validities, @uids, @dedupe_keys, @message_ids,
+                                     @in_reply_tos, @references, @from_addresses, @from_names, @tos, @ccs, @subjects, @dates,
+                                     @internal_dates, @snippets, @text_bodies, @html_bodies, @has_attachments, @raw_sizes, @searches)
+                       WITH ORDINALITY
+                       AS c (mailbox_id, direction, folder, uid_validity, uid, dedupe_key, message_id, in_reply_to, refs,
+                             from_address, from_name, to_list, cc_list, subject, date, internal_date, snippet, text_body,
+                             html_body, has_attachments, raw_size, search, ordinal)),
+            inserted AS (
+                INSERT INTO mail_messages (mailbox_id, direction, folder, uid_validity, uid, dedupe_key, message_id, in_reply_to,
+                                           "references", from_address, from_name, "to", cc, subject, date, internal_date,
+                                           snippet, text_body, html_body, has_attachments, raw_size, search, customer_id)
+                SELECT c.mailbox_id, c.direction, c.folder, c.uid_validity, c.uid, c.dedupe_key, c.message_id, c.in_reply_to,
+                       ARRAY(SELECT jsonb_array_elements_text(c.refs)), c.from_address, c.from_name, c.to_list, c.cc_list,
+                       c.subject, c.date, c.internal_date, c.snippet, c.text_body, c.html_body, c.has_attachments, c.raw_size,
+                       c.search,
+                       -- Paired as it arrives (see CustomersSchema).
+                       pair_customer(c.direction, c.from_address, c.to_list || c.cc_list)
+                  FROM candidates c
+                 WHERE NOT EXISTS (SELECT 1 FROM mail_tombstones t
+                                    WHERE t.mailbox_id = c.mailbox_id AND t.direction = c.direction AND t.dedupe_key = c.dedupe_key)
+                 ORDER BY c.ordinal
+                ON CONFLICT DO NOTHING
+                RETURNING id, mailbox_id, folder, uid_validity, uid, customer_id),
+            stored AS (
+                SELECT i.id, i.customer_id, c.ordinal
+                  FROM inserted i
+                  JOIN candidates c ON (c.mailbox_id, c.folder, c.uid_validity, c.uid) = (i.mailbox_id, i.folder, i.uid_validity, i.uid)),
+            attachments AS (
+                INSERT INTO mail_attachments (message_id, position, file_name, content_type, content_id, size, content)
+                SELECT s.id, a.position, a.file_name, a.content_type, a.content_id, length(a.content), a.content
+                  FROM unnest(@attachment_ordinals, @attachment_positions, @attachment_names, @attachment_types,
+                              @attachment_content_ids, @attachment_contents)
+                       AS a (ordinal, position, file_name, content_type, content_id, content)
+                  JOIN stored s ON s.ordinal = a.ordinal)
+            SELECT id, customer_id, ordinal FROM stored
+            """);
+        var parameters = insert.Parameters;
+        parameters.AddWithValue("mailbox_ids", TextArray, messages.ConvertAll(m => m.MailboxId));
+        parameters.AddWithValue("directions", TextArray, messages.ConvertAll(m => m.DirectionText));
+        parameters.AddWithValue("folders", TextArray, messages.ConvertAll(m => m.Location.Folder));
+        parameters.AddWithValue("uid_validities", NpgsqlDbType.Array | NpgsqlDbType.Bigint, messages.ConvertAll(m => m.Location.UidValidity));
+        parameters.AddWithValue("uids", NpgsqlDbType.Array | NpgsqlDbType.Bigint, messages.ConvertAll(m => m.Location.Uid));
+        parameters.AddWithValue("dedupe_keys", TextArray, messages.ConvertAll(m => m.DedupeKey));
+        parameters.AddWithValue("message_ids", TextArray, messages.ConvertAll(m => m.MessageId));
+        parameters.AddWithValue("in_reply_tos", TextArray, messages.ConvertAll(m => m.InReplyTo));
+        // Message-ID lists of differing lengths do not fit a two-dimensional array.
+        parameters.AddWithValue("references", NpgsqlDbType.Array | NpgsqlDbType.Jsonb,
+            messages.ConvertAll(m => JsonSerializer.Serialize(m.References, JsonSerializerOptions.Web)));
+        parameters.AddWithValue("from_addresses", TextArray, messages.ConvertAll(m => m.From.Address));
+        parameters.AddWithValue("from_names", TextArray, messages.ConvertAll(m => m.From.Name));
+        parameters.AddWithValue("tos", NpgsqlDbType.Array | NpgsqlDbType.Jsonb, messages.ConvertAll(m => AddressJson.Serialize(m.To)));
+        parameters.AddWithValue("ccs", NpgsqlDbType.Array | NpgsqlDbType.Jsonb, messages.ConvertAll(m => AddressJson.Serialize(m.Cc)));
+        parameters.AddWithValue("subjects", TextArray, messages.ConvertAll(m => m.Subject));
+        parameters.AddWithValue("dates", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, messages.ConvertAll(m => m.Date));
+        parameters.AddWithValue("internal_dates", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, messages.ConvertAll(m => m.Fetched.InternalDate.UtcDateTime));
+        parameters.AddWithValue("snippets", TextArray, messages.ConvertAll(m => m.Snippet));
+        parameters.AddWithValue("text_bodies", TextArray, messages.ConvertAll(m => m.TextBody));
+        parameters.AddWithValue("html_bodies", TextArray, messages.ConvertAll(m => m.HtmlBody));
+        parameters.AddWithValue("has_attachments", NpgsqlDbType.Array | NpgsqlDbType.Boolean, messages.ConvertAll(m => m.Attachments.Count > 0));
+        parameters.AddWithValue("raw_sizes", NpgsqlDbType.Array | NpgsqlDbType.Bigint, messages.ConvertAll(m => m.RawSize));
+        parameters.AddWithValue("searches", NpgsqlDbType.Array | NpgsqlDbType.TsVector, messages.ConvertAll(m => m.Search));
+        parameters.AddWithValue("attachment_ordinals", NpgsqlDbType.Array | NpgsqlDbType.Bigint, attachmentOrdinals.ConvertAll(ordinal => ordinal + 1L));
+        parameters.AddWithValue("attachment_positions", NpgsqlDbType.Array | NpgsqlDbType.Integer, attachmentPositions);
+        parameters.AddWithValue("attachment_names", TextArray, attachmentNames);
+        parameters.AddWithValue("attachment_types", TextArray, attachmentTypes);
+        parameters.AddWithValue("attachment_content_ids", TextArray, attachmentContentIds);
+        parameters.AddWithValue("attachment_contents", NpgsqlDbType.Array | NpgsqlDbType.Bytea, attachmentContents);
+        batch.BatchCommands.Add(insert);
+
+        var rows = new List<(long Id, string? CustomerId, long Ordinal)>(messages.Count);
+        await batch.PrepareAsync(cancellationToken);
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                rows.Add((reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetInt64(2)));
+            }
+        }
+        // The same location twice in one batch: the first is the one inserted; the other is settled as not new.
+        var inserted = new Dictionary<ParsedMessage, long>();
+        var ids = new HashSet<long>();
+        foreach (var (id, customerId, ordinal) in rows.OrderBy(row => row.Ordinal))
+        {
+            if (ids.Add(id))
+            {
+                var message = messages[(int)ordinal - 1];
+                inserted[message] = id;
+                message.CustomerId = customerId;
+            }
+        }
+        return inserted;
+    }
+
+    private const NpgsqlDbType TextArray = NpgsqlDbType.Array | NpgsqlDbType.Text;
+
+    /// <summary>
+    /// The same as <see cref="InsertAsync"/> with a statement per message, so that a value PostgreSQL refuses is
+    /// blamed on its message (<see cref="_inFlight"/>).
+    /// </summary>
+    private async Task<Dictionary<ParsedMessage, long>> InsertOneByOneAsync(List<ParsedMessage> messages, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(connection);
         batch.BatchCommands.Add(new NpgsqlBatchCommand("SAVEPOINT store_attempt"));
@@ -154,10 +300,10 @@ internal sealed class MessageBatchWriter(NpgsqlConnection connection)
             WITH inserted AS (
                 INSERT INTO mail_messages (mailbox_id, direction, folder, uid_validity, uid, dedupe_key, message_id, in_reply_to,
                                            "references", from_address, from_name, "to", cc, subject, date, internal_date,
-                                           snippet, text_body, html_body, has_attachments, raw_size, customer_id)
+                                           snippet, text_body, html_body, has_attachments, raw_size, search, customer_id)
                 SELECT @mailbox_id, @direction, @folder, @uid_validity, @uid, @dedupe_key, @message_id, @in_reply_to,
                        @references, @from_address, @from_name, @to, @cc, @subject, @date, @internal_date,
-                       @snippet, @text_body, @html_body, @has_attachments, @raw_size,
+                       @snippet, @text_body, @html_body, @has_attachments, @raw_size, @search,
                        -- Paired as it arrives (see CustomersSchema).
                        pair_customer(@direction, @from_address, @to || @cc)
                  WHERE NOT EXISTS (SELECT 1 FROM mail_tombstones
@@ -188,6 +334,7 @@ internal sealed class MessageBatchWriter(NpgsqlConnection connection)
         parameters.AddWithValue("html_body", NpgsqlDbType.Text, Nullable(message.HtmlBody));
         parameters.AddWithValue("has_attachments", NpgsqlDbType.Boolean, message.Attachments.Count > 0);
         parameters.AddWithValue("raw_size", NpgsqlDbType.Bigint, message.RawSize);
+        parameters.AddWithValue("search", NpgsqlDbType.TsVector, message.Search);
         parameters.AddWithValue("attachment_positions", NpgsqlDbType.Array | NpgsqlDbType.Integer, inline.Select(a => a.Attachment.Position).ToArray());
         parameters.AddWithValue("attachment_names", NpgsqlDbType.Array | NpgsqlDbType.Text, inline.Select(a => a.Attachment.FileName).ToArray());
         parameters.AddWithValue("attachment_types", NpgsqlDbType.Array | NpgsqlDbType.Text, inline.Select(a => a.Attachment.ContentType).ToArray());

@@ -33,6 +33,8 @@ internal static class MessageParser
             var htmlBody = DatabaseText.Clean(mime.HtmlBody);
             textBody ??= htmlBody is null ? null : HtmlText.ToPlainText(htmlBody);
             var messageId = DatabaseText.Clean(mime.MessageId) is { Length: > 0 and <= MaxMessageIdLength } id ? id : null;
+            var sender = from is null ? new MailAddress("", null) : Address(from);
+            var subject = DatabaseText.Clean(mime.Subject);
 
             return new ParsedMessage(fetched, mime)
             {
@@ -40,15 +42,16 @@ internal static class MessageParser
                 MessageId = messageId,
                 InReplyTo = DatabaseText.Clean(mime.InReplyTo),
                 References = [.. mime.References.Select(reference => DatabaseText.Clean(reference)!)],
-                From = from is null ? new MailAddress("", null) : Address(from),
+                From = sender,
                 To = Addresses(mime.To),
                 Cc = Addresses(mime.Cc),
-                Subject = DatabaseText.Clean(mime.Subject),
+                Subject = subject,
                 Date = HeaderDate(mime)?.UtcDateTime ?? fetched.InternalDate.UtcDateTime,
                 Snippet = Snippet(textBody),
                 TextBody = textBody,
                 HtmlBody = htmlBody,
                 Attachments = Attachments(mime),
+                Search = SearchText.Document(subject, sender.Address, sender.Name, textBody),
                 RawSize = raw.Length,
             };
         }

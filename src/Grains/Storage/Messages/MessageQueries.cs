@@ -48,12 +48,24 @@ public sealed class MessageQueries(NpgsqlDataSource dataSource)
     {
         limit = Math.Clamp(limit, 1, MaxPageSize);
         var cursor = PageCursor.Parse(before);
+        // Tokenized here as the stored vectors were (SearchText), so that both sides agree.
+        string? search = null;
+        if (!string.IsNullOrWhiteSpace(filter.Text))
+        {
+            search = SearchText.Query(filter.Text);
+            if (search is null)
+            {
+                // Text without a single word (only punctuation): websearch_to_tsquery made an empty query of it,
+                // which matches no message, so this stays an empty page rather than becoming "no filter".
+                return new MessagePage<MessageSummary>([], null);
+            }
+        }
         await using var command = dataSource.CreateCommand($"""
             SELECT {MessageSummaryReader.Columns("m")}
               FROM mail_messages m
              WHERE m.mailbox_id = @mailbox
                AND (@author = 'all' OR (@author = 'known') = (m.customer_id IS NOT NULL))
-               AND (@text IS NULL OR m.search @@ websearch_to_tsquery('simple', @text))
+               AND (@text IS NULL OR m.search @@ @text::tsquery)
                AND (@from IS NULL OR m.date >= @from)
                AND (@to IS NULL OR m.date < @to)
                AND (@before_date IS NULL OR (m.date, m.id) < (@before_date, @before_id))
@@ -62,7 +74,7 @@ public sealed class MessageQueries(NpgsqlDataSource dataSource)
             """);
         command.Parameters.AddWithValue("mailbox", NpgsqlDbType.Text, mailboxId);
         command.Parameters.AddWithValue("author", NpgsqlDbType.Text, filter.Author.ToString().ToLowerInvariant());
-        command.Parameters.AddWithValue("text", NpgsqlDbType.Text, string.IsNullOrWhiteSpace(filter.Text) ? DBNull.Value : filter.Text.Trim());
+        command.Parameters.AddWithValue("text", NpgsqlDbType.Text, search ?? (object)DBNull.Value);
         command.Parameters.AddWithValue("from", NpgsqlDbType.TimestampTz, filter.From?.UtcDateTime ?? (object)DBNull.Value);
         command.Parameters.AddWithValue("to", NpgsqlDbType.TimestampTz, filter.To?.UtcDateTime ?? (object)DBNull.Value);
         AddCursor(command, cursor, limit);

@@ -40,6 +40,9 @@ internal sealed class ParsedMessage(FetchedMessage fetched, MimeMessage mime) : 
 
     public required IReadOnlyList<ParsedAttachment> Attachments { get; init; }
 
+    /// <summary>The full-text search vector, computed here rather than by the database (see <see cref="SearchText"/>).</summary>
+    public required NpgsqlTypes.NpgsqlTsVector Search { get; init; }
+
     public required long RawSize { get; init; }
 
     public string MailboxId => Fetched.MailboxId;
@@ -86,11 +89,34 @@ internal sealed class ParsedAttachment(int position, MimePart part)
     {
         if (_content is null)
         {
-            using var buffer = new MemoryStream(checked((int)EncodedSize));
-            await DecodeToAsync(buffer, cancellationToken);
-            _content = buffer.ToArray();
+            _content = await TryDecodeBase64Async(cancellationToken);
+            if (_content is null)
+            {
+                using var buffer = new MemoryStream(checked((int)EncodedSize));
+                await DecodeToAsync(buffer, cancellationToken);
+                _content = buffer.ToArray();
+            }
         }
         return _content;
+    }
+
+    /// <summary>
+    /// Base64, nearly every attachment, decoded by the runtime's vectorised decoder in place: several times
+    /// faster than a filtered stream. Null when the content is not well-formed base64, for MimeKit's lenient
+    /// decoder to make what it can of it.
+    /// </summary>
+    private async Task<byte[]?> TryDecodeBase64Async(CancellationToken cancellationToken)
+    {
+        if (part.ContentTransferEncoding != ContentEncoding.Base64 || part.Content is not { Stream.CanSeek: true } content)
+        {
+            return null;
+        }
+        var encoded = new byte[checked((int)content.Stream.Length)];
+        content.Stream.Position = 0;
+        await content.Stream.ReadExactlyAsync(encoded, cancellationToken);
+        return System.Buffers.Text.Base64.DecodeFromUtf8InPlace(encoded, out var written) == System.Buffers.OperationStatus.Done
+            ? encoded.AsSpan(0, written).ToArray()
+            : null;
     }
 
     /// <summary>

@@ -16,5 +16,6 @@ public static class SchemaHistory
         DataProtectionKeysSchema.Migration,
         CustomersSchema.Migration,
         OutboxSchema.Migration,
+        SearchSchema.Migration,
     ];
 }
