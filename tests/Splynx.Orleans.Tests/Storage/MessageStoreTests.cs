@@ -406,6 +406,21 @@ public sealed class MessageStoreTests : IAsyncLifetime
         Assert.Equal(1, await _store.CountAsync(Mailbox, default));
     }
 
+    [Fact]
+    public async Task Long_bodies_are_stored_compressed_with_lz4()
+    {
+        var text = string.Join(' ', Enumerable.Repeat("the router restarts every evening since the storm", 400));
+
+        var stored = await StoreOneAsync(Fetched(Message(text: text), Mailbox, Inbox(1)));
+
+        Assert.Equal(StoreOutcomeKind.Stored, stored.Kind);
+        Assert.Equal("lz4", await _database.ScalarAsync<string>(
+            $"SELECT pg_column_compression(text_body) FROM mail_messages WHERE id = {stored.Summary!.Id}"));
+        // Read back whole (the sender's MIME encoding may have broken the one long line into several).
+        var readBack = await _database.ScalarAsync<string>($"SELECT text_body FROM mail_messages WHERE id = {stored.Summary.Id}");
+        Assert.Equal(text, string.Join(' ', readBack!.Split((char[])[' ', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries)));
+    }
+
     private static MimeMessage WithAttachments(MimeMessage message, params (string Name, byte[] Content)[] attachments)
     {
         var body = new BodyBuilder { TextBody = "See attached." };

@@ -17,5 +17,6 @@ public static class SchemaHistory
         CustomersSchema.Migration,
         OutboxSchema.Migration,
         SearchSchema.Migration,
+        BodyCompressionSchema.Migration,
     ];
 }
