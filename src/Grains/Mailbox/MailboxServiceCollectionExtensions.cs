@@ -25,6 +25,7 @@ public static class MailboxServiceCollectionExtensions
         services.AddSingleton<CustomerRepository>();
         services.AddSingleton<MessagePairing>();
         services.AddSingleton<MessageQueries>();
+        services.AddHostedService<SearchReindexer>();
         services.AddSending(configuration);
         return services;
     }

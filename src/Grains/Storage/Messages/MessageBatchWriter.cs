@@ -163,11 +163,11 @@ internal sealed class MessageBatchWriter(NpgsqlConnection connection)
             inserted AS (
                 INSERT INTO mail_messages (mailbox_id, direction, folder, uid_validity, uid, dedupe_key, message_id, in_reply_to,
                                            "references", from_address, from_name, "to", cc, subject, date, internal_date,
-                                           snippet, text_body, html_body, has_attachments, raw_size, search, customer_id)
+                                           snippet, text_body, html_body, has_attachments, raw_size, search, search_version, customer_id)
                 SELECT c.mailbox_id, c.direction, c.folder, c.uid_validity, c.uid, c.dedupe_key, c.message_id, c.in_reply_to,
                        ARRAY(SELECT jsonb_array_elements_text(c.refs)), c.from_address, c.from_name, c.to_list, c.cc_list,
                        c.subject, c.date, c.internal_date, c.snippet, c.text_body, c.html_body, c.has_attachments, c.raw_size,
-                       c.search,
+                       c.search, @search_version,
                        -- Paired as it arrives (see CustomersSchema).
                        pair_customer(c.direction, c.from_address, c.to_list || c.cc_list)
                   FROM candidates c
@@ -214,6 +214,7 @@ internal sealed class MessageBatchWriter(NpgsqlConnection connection)
         parameters.AddWithValue("has_attachments", NpgsqlDbType.Array | NpgsqlDbType.Boolean, messages.ConvertAll(m => m.Attachments.Count > 0));
         parameters.AddWithValue("raw_sizes", NpgsqlDbType.Array | NpgsqlDbType.Bigint, messages.ConvertAll(m => m.RawSize));
         parameters.AddWithValue("searches", NpgsqlDbType.Array | NpgsqlDbType.TsVector, messages.ConvertAll(m => m.Search));
+        parameters.AddWithValue("search_version", NpgsqlDbType.Smallint, SearchText.Version);
         parameters.AddWithValue("attachment_ordinals", NpgsqlDbType.Array | NpgsqlDbType.Bigint, attachmentOrdinals.ConvertAll(ordinal => ordinal + 1L));
         parameters.AddWithValue("attachment_positions", NpgsqlDbType.Array | NpgsqlDbType.Integer, attachmentPositions);
         parameters.AddWithValue("attachment_names", TextArray, attachmentNames);
@@ -300,10 +301,10 @@ internal sealed class MessageBatchWriter(NpgsqlConnection connection)
             WITH inserted AS (
                 INSERT INTO mail_messages (mailbox_id, direction, folder, uid_validity, uid, dedupe_key, message_id, in_reply_to,
                                            "references", from_address, from_name, "to", cc, subject, date, internal_date,
-                                           snippet, text_body, html_body, has_attachments, raw_size, search, customer_id)
+                                           snippet, text_body, html_body, has_attachments, raw_size, search, search_version, customer_id)
                 SELECT @mailbox_id, @direction, @folder, @uid_validity, @uid, @dedupe_key, @message_id, @in_reply_to,
                        @references, @from_address, @from_name, @to, @cc, @subject, @date, @internal_date,
-                       @snippet, @text_body, @html_body, @has_attachments, @raw_size, @search,
+                       @snippet, @text_body, @html_body, @has_attachments, @raw_size, @search, @search_version,
                        -- Paired as it arrives (see CustomersSchema).
                        pair_customer(@direction, @from_address, @to || @cc)
                  WHERE NOT EXISTS (SELECT 1 FROM mail_tombstones
@@ -335,6 +336,7 @@ internal sealed class MessageBatchWriter(NpgsqlConnection connection)
         parameters.AddWithValue("has_attachments", NpgsqlDbType.Boolean, message.Attachments.Count > 0);
         parameters.AddWithValue("raw_size", NpgsqlDbType.Bigint, message.RawSize);
         parameters.AddWithValue("search", NpgsqlDbType.TsVector, message.Search);
+        parameters.AddWithValue("search_version", NpgsqlDbType.Smallint, SearchText.Version);
         parameters.AddWithValue("attachment_positions", NpgsqlDbType.Array | NpgsqlDbType.Integer, inline.Select(a => a.Attachment.Position).ToArray());
         parameters.AddWithValue("attachment_names", NpgsqlDbType.Array | NpgsqlDbType.Text, inline.Select(a => a.Attachment.FileName).ToArray());
         parameters.AddWithValue("attachment_types", NpgsqlDbType.Array | NpgsqlDbType.Text, inline.Select(a => a.Attachment.ContentType).ToArray());

@@ -18,10 +18,17 @@ namespace Splynx.Orleans.Storage.Messages;
 /// with the invariant culture. For plain words these are the lexemes <c>to_tsvector('simple', …)</c> made,
 /// so mail stored before migration 9 keeps being found by them. PostgreSQL's compound tokens (addresses,
 /// host names, decimals like <c>3.14</c>) are split into their parts instead, so that older mail is not
-/// found by those until its vector is computed again.
+/// found by those until its vector is computed again, which <see cref="SearchReindexer"/> does.
 /// </remarks>
 internal static class SearchText
 {
+    /// <summary>
+    /// Stored with every vector (<c>search_version</c>). Changing how documents are tokenized means raising it,
+    /// with a migration that moves the bound of the <c>mail_messages_search_stale</c> index, so that the
+    /// re-indexer brings every stored message to the new tokenizer.
+    /// </summary>
+    public const short Version = 1;
+
     // PostgreSQL's limits (tsearch/ts_type.h), beyond which it refuses a tsvector. Later positions are stored
     // as the largest, as to_tsvector does; a lexeme keeps its first 256 positions (to_tsvector keeps 255).
     private const int MaxPosition = 16383;

@@ -18,5 +18,6 @@ public static class SchemaHistory
         OutboxSchema.Migration,
         SearchSchema.Migration,
         BodyCompressionSchema.Migration,
+        SearchVersionSchema.Migration,
     ];
 }
