@@ -11,8 +11,8 @@ namespace Splynx.Orleans.Sending;
 
 /// <summary>
 /// One admin's sending (C3, S9 tests). Each email is recorded in the outbox before anything else, stored at
-/// once as outgoing mail, claimed (<c>sending</c>), handed to the SMTP server, settled (<c>sent</c> or
-/// <c>failed</c>), then copied to the IMAP Sent folder. A claim that a crash left behind is settled as
+/// once as outgoing mail and answered <c>queued</c>; then, in the background, claimed (<c>sending</c>), handed
+/// to the SMTP server, settled (<c>sent</c> or <c>failed</c>) and copied to the IMAP Sent folder. A claim that a crash left behind is settled as
 /// <c>unknown</c> when the grain next activates (a reminder brings it back after a crash): never retried.
 /// </summary>
 public sealed partial class OutboxGrain(
@@ -34,6 +34,7 @@ public sealed partial class OutboxGrain(
 
     // Test emails leave no outbox row, so the rate limit counts them here.
     private readonly Queue<DateTimeOffset> _testEmails = new();
+    private readonly HashSet<Task> _deliveries = [];
     private bool _reminderRegistered;
 
     private string AdminId => this.GetPrimaryKeyString();
@@ -52,6 +53,15 @@ public sealed partial class OutboxGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        // Sends under way finish first if they can; one that cannot keeps the reminder, to be settled elsewhere.
+        try
+        {
+            await Task.WhenAll(_deliveries).WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
         // A clean stop leaves nothing to settle; only a crash keeps the reminder, which then activates us elsewhere.
         if (_reminderRegistered && await this.GetReminder(SettleReminder, cancellationToken) is { } reminder)
         {
@@ -170,25 +180,44 @@ public sealed partial class OutboxGrain(
             request.Html, messageId, message.InReplyTo, [.. message.References], raw), CancellationToken.None);
         var storedId = await StoreAsOutgoingAsync(id, raw, now);
 
-        // From here on the caller's cancellation no longer counts: the outcome must be recorded whatever happens.
-        if (!await outbox.MarkSendingAsync(id, CancellationToken.None))
+        // The SMTP conversation goes on in the background, on this grain: the caller learns "queued" at once and
+        // the outcome from GetAsync, instead of waiting (and holding this grain) for however long the server takes.
+        DelayDeactivation(SendTimeout * 2);
+        var delivery = DeliverAsync(id, route.Endpoint, message, settings, storedId);
+        _deliveries.Add(delivery);
+        _ = delivery.ContinueWith(done => _deliveries.Remove(done), TaskScheduler.Current);
+        return new SendResult(new OutgoingEmail(Id(id), OutgoingStatus.Queued, null, messageId), new Dictionary<string, string[]>());
+    }
+
+    /// <summary>Claims the email, hands it to the server once and records the outcome whatever happens.</summary>
+    private async Task DeliverAsync(long id, SmtpEndpoint endpoint, MimeMessage message, MailSettings settings, string? storedId)
+    {
+        try
         {
-            return new SendResult(await outbox.GetAsync(AdminId, Id(id), CancellationToken.None), new Dictionary<string, string[]>());
-        }
-        var failure = await HandOverAsync(route.Endpoint, message);
-        if (failure is { } failed)
-        {
-            await outbox.MarkFailedAsync(id, failed.Message, CancellationToken.None);
-            if (storedId is not null)
+            if (!await outbox.MarkSendingAsync(id, CancellationToken.None))
             {
-                // Never sent, so it must not read as sent mail in the conversation; the outbox keeps the reason.
-                await Mailbox.DeleteMessageAsync(storedId);
+                return; // settled meanwhile
             }
-            return new SendResult(new OutgoingEmail(Id(id), OutgoingStatus.Failed, failed.Message, messageId), new Dictionary<string, string[]>());
+            var failure = await HandOverAsync(endpoint, message);
+            if (failure is { } failed)
+            {
+                await outbox.MarkFailedAsync(id, failed.Message, CancellationToken.None);
+                if (storedId is not null)
+                {
+                    // Never sent, so it must not read as sent mail in the conversation; the outbox keeps the reason.
+                    await Mailbox.DeleteMessageAsync(storedId);
+                }
+                return;
+            }
+            await outbox.MarkSentAsync(id, CancellationToken.None);
+            await CopyToSentAsync(settings, message, id);
         }
-        await outbox.MarkSentAsync(id, CancellationToken.None);
-        await CopyToSentAsync(settings, message, id);
-        return new SendResult(new OutgoingEmail(Id(id), OutgoingStatus.Sent, null, messageId), new Dictionary<string, string[]>());
+        catch (Exception exception)
+        {
+            // The database failed under the outcome: the row stays claimed, and the next activation settles it
+            // as unknown (the reminder is kept while this activation lives).
+            LogDeliveryFailed(exception, AdminId, id);
+        }
     }
 
     public async Task<OutgoingEmail?> GetAsync(string id) => await outbox.GetAsync(AdminId, id, CancellationToken.None) is { } email
@@ -342,6 +371,9 @@ public sealed partial class OutboxGrain(
 
     /// <summary>Why there is no way to send, under the field the admin must fix.</summary>
     private sealed record RouteProblem(string Field, string Message);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Outbox {AdminId}: recording the outcome of email {OutboxId} failed; it is settled when the outbox next activates")]
+    private partial void LogDeliveryFailed(Exception exception, string adminId, long outboxId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox {AdminId}: {Count} email(s) interrupted by a crash were settled (sending became unknown, queued became failed)")]
     private partial void LogSettledInterrupted(string adminId, int count);

@@ -37,13 +37,17 @@ public sealed class OutboxCrashTests
         var management = client.GetGrain<IManagementGrain>(0);
 
         var clock = Stopwatch.StartNew();
-        var sending = outbox.SendAsync(new SendRequest(customerId, null, "lost in a crash", "Your bill is fine.", null, null));
+        // The caller hears "queued" at once; the SMTP conversation goes on in the background.
+        var queued = await outbox.SendAsync(new SendRequest(customerId, null, "lost in a crash", "Your bill is fine.", null, null));
+        Assert.Equal(OutgoingStatus.Queued, queued.Email!.Status);
         var received = await smtp.WaitForMessageAsync(TimeSpan.FromSeconds(30));
         var id = await database.ScalarAsync<long>($"SELECT id FROM mail_outbox WHERE admin_id = '{admin}'");
         var messageId = await database.ScalarAsync<string>($"SELECT message_id FROM mail_outbox WHERE id = {id}");
         Assert.Equal(messageId, received.MessageId);
         Assert.Equal([customerAddress], received.To);
         Assert.Equal("sending", await database.ScalarAsync<string>($"SELECT status FROM mail_outbox WHERE id = {id}"));
+        // The grain answers while its send waits on the server (the API shows "sending" as queued).
+        Assert.Equal(OutgoingStatus.Queued, (await outbox.GetAsync(queued.Email.Id))?.Status);
         Assert.Equal(1L, await SettleRemindersAsync(database, admin));
         var holder = (await management.GetActivationAddress(outbox))?.Endpoint.ToString();
         Assert.Contains(holder, silos);
@@ -52,14 +56,6 @@ public sealed class OutboxCrashTests
         cluster.Kill(holder!);
         // Whatever the server now answers reaches nobody: the connection died with the silo.
         smtp.ReleaseDataReply();
-
-        // The caller never hears "sent": its call breaks with the silo (or times out, Orleans' response timeout).
-        Assert.True(await Task.WhenAny(sending, Task.Delay(TimeSpan.FromSeconds(60))) == sending, "the caller's send never ended after its silo died");
-        var answer = await Record.ExceptionAsync(() => sending);
-        if (answer is null)
-        {
-            Assert.NotEqual(OutgoingStatus.Sent, (await sending).Email?.Status);
-        }
 
         // Nobody calls the outbox: its reminder must bring it back on the surviving silo, which settles the email.
         await Eventually.TrueAsync(

@@ -140,7 +140,8 @@ public sealed class SendingTests
             user.Address));
 
         Assert.True(result.Accepted, string.Join("; ", result.Errors.Select(error => $"{error.Key}: {string.Join(", ", error.Value)}")));
-        Assert.Equal(OutgoingStatus.Sent, result.Email!.Status);
+        Assert.Equal(OutgoingStatus.Queued, result.Email!.Status);
+        Assert.Equal(OutgoingStatus.Sent, await OutcomeAsync(harness, admin, result.Email.Id));
         var messageId = result.Email.MessageId;
         var received = await WaitForInboxMessageAsync(customerMail, "Re: question about my bill");
         Assert.Equal(user.Address, received.From.Mailboxes.Single().Address);
@@ -205,8 +206,10 @@ public sealed class SendingTests
         var result = await harness.Client.GetGrain<IOutboxGrain>(admin).SendAsync(
             new SendRequest(customerId, null, "never arrives", "text", null, null, user.Address));
 
-        Assert.Equal(OutgoingStatus.Failed, result.Email!.Status);
-        Assert.Contains("refused the connection", result.Email.Error, StringComparison.Ordinal);
+        Assert.Equal(OutgoingStatus.Queued, result.Email!.Status);
+        Assert.Equal(OutgoingStatus.Failed, await OutcomeAsync(harness, admin, result.Email.Id));
+        var failed = await harness.Client.GetGrain<IOutboxGrain>(admin).GetAsync(result.Email.Id);
+        Assert.Contains("refused the connection", failed!.Error, StringComparison.Ordinal);
         Assert.Equal(0, await harness.Database.ScalarAsync<long>($"SELECT count(*) FROM mail_messages WHERE mailbox_id = '{admin}'"));
         await Task.Delay(TimeSpan.FromSeconds(5));
         Assert.Empty(await MailClients.InboxSubjectsAsync(customerMail));
@@ -270,6 +273,12 @@ public sealed class SendingTests
         Assert.Empty(await MailClients.InboxSubjectsAsync(customerMail));
         Assert.Equal(1, await harness.Database.ScalarAsync<int>($"SELECT attempts FROM mail_outbox WHERE id = {id}"));
     }
+
+    /// <summary>The status the send settles on (it is queued while the SMTP conversation runs in the background).</summary>
+    private static Task<OutgoingStatus> OutcomeAsync(MailboxHarness harness, string admin, string emailId) =>
+        Eventually.ReturnsAsync(
+            async () => (await harness.Client.GetGrain<IOutboxGrain>(admin).GetAsync(emailId))!.Status,
+            status => status != OutgoingStatus.Queued, TimeSpan.FromSeconds(60), $"email {emailId} to be sent or to fail");
 
     private static Task<MimeMessage> WaitForInboxMessageAsync(MailUser user, string subject) =>
         Eventually.ReturnsAsync<MimeMessage?>(async () =>
