@@ -11,7 +11,7 @@ public sealed record Admin(string Id, string Login, string Name, string Email, s
 /// <summary>The <c>admins</c> table: logins are unique without regard to case.</summary>
 public sealed class AdminStore(NpgsqlDataSource dataSource)
 {
-    private const string Columns = "id, login, name, email, role";
+    internal const string Columns = "id, login, name, email, role";
 
     public async Task<IReadOnlyList<Admin>> ListAsync(CancellationToken cancellationToken)
     {
@@ -95,6 +95,6 @@ public sealed class AdminStore(NpgsqlDataSource dataSource)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static Admin Read(NpgsqlDataReader reader) =>
+    internal static Admin Read(NpgsqlDataReader reader) =>
         new(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4));
 }

@@ -28,7 +28,8 @@ public static class AuthApi
     }
 
     private static async Task<Results<Ok<AdminResponse>, ValidationProblem, ProblemHttpResult>> LoginAsync(
-        LoginRequest request, HttpContext http, AdminStore admins, IPasswordHasher<AdminAccount> hasher, LoginThrottle throttle)
+        LoginRequest request, HttpContext http, AdminStore admins, AdminSessions sessions, IPasswordHasher<AdminAccount> hasher,
+        LoginThrottle throttle)
     {
         var login = request.Login?.Trim() ?? "";
         var password = request.Password ?? "";
@@ -70,12 +71,18 @@ public static class AuthApi
             await admins.UpdatePasswordHashAsync(account.Admin.Id, hasher.HashPassword(account.Admin.Account, password), http.RequestAborted);
         }
 
-        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, CurrentAdmin.ToPrincipal(account.Admin));
+        var session = await sessions.StartAsync(account.Admin.Id, http.RequestAborted);
+        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, CurrentAdmin.ToPrincipal(account.Admin, session));
         return TypedResults.Ok(AdminResponse.From(account.Admin));
     }
 
-    private static async Task<NoContent> LogoutAsync(HttpContext http)
+    private static async Task<NoContent> LogoutAsync(HttpContext http, AdminSessions sessions)
     {
+        // Ends the session for every copy of the cookie, not only for this browser.
+        if (http.User.SessionId() is { } session)
+        {
+            await sessions.EndAsync(session, http.RequestAborted);
+        }
         await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
         return TypedResults.NoContent();
     }

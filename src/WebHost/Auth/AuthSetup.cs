@@ -19,6 +19,7 @@ public static class AuthSetup
     {
         builder.Services.AddSecretProtection();
         builder.Services.AddSingleton<AdminStore>();
+        builder.Services.AddSingleton<AdminSessions>();
         builder.Services.Configure<LoginThrottleOptions>(builder.Configuration.GetSection(LoginThrottleOptions.SectionName));
         builder.Services.AddSingleton<LoginThrottle>();
 
@@ -29,7 +30,7 @@ public static class AuthSetup
                 options.Cookie.HttpOnly = true;
                 options.Cookie.SameSite = SameSiteMode.Strict;
                 options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-                options.ExpireTimeSpan = TimeSpan.FromHours(12);
+                options.ExpireTimeSpan = AdminSessions.IdleLimit;
                 options.SlidingExpiration = true;
                 options.Events = new CookieAuthenticationEvents
                 {
@@ -46,22 +47,26 @@ public static class AuthSetup
     }
 
     /// <summary>
-    /// A cookie outlives changes to its admin: a removed admin is logged out and a changed role
-    /// applies at once, on every web host.
+    /// A cookie outlives changes to its admin and its session: a removed admin or an ended session (logout,
+    /// on any web host) is logged out, and a changed role applies at once, on every web host.
     /// </summary>
     private static async Task RefreshFromDatabaseAsync(CookieValidatePrincipalContext context)
     {
-        var id = context.Principal?.FindFirst(ClaimTypes.NameIdentifier)?.Value;
-        var admins = context.HttpContext.RequestServices.GetRequiredService<AdminStore>();
-        var admin = id is null ? null : await admins.FindByIdAsync(id, context.HttpContext.RequestAborted);
+        var principal = context.Principal;
+        var id = principal?.FindFirst(ClaimTypes.NameIdentifier)?.Value;
+        var sessionId = principal?.SessionId();
+        var sessions = context.HttpContext.RequestServices.GetRequiredService<AdminSessions>();
+        var admin = id is null || sessionId is not { } session
+            ? null
+            : await sessions.FindAdminAsync(id, session, context.HttpContext.RequestAborted);
         if (admin is null)
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
         }
-        else if (!context.Principal!.IsInRole(admin.Role) || context.Principal!.Identity?.Name != admin.Login)
+        else if (!principal!.IsInRole(admin.Role) || principal.Identity?.Name != admin.Login)
         {
-            context.ReplacePrincipal(CurrentAdmin.ToPrincipal(admin));
+            context.ReplacePrincipal(CurrentAdmin.ToPrincipal(admin, sessionId!.Value));
             context.ShouldRenew = true;
         }
     }

@@ -78,6 +78,23 @@ public sealed class AuthAndAdminsApiTests(ApiHost host) : IClassFixture<ApiHost>
         }
     }
 
+    [Fact]
+    public async Task Logout_ends_the_session_for_every_copy_of_the_cookie()
+    {
+        var (browser, _, _) = await host.NewAdminAsync();
+        using (browser)
+        using (var copy = host.NewBrowser())
+        {
+            // The same cookie in another client: another tab, or someone who took it.
+            copy.Cookies.Add(copy.BaseAddress, browser.Cookies.GetCookies(browser.BaseAddress));
+            Assert.Equal(HttpStatusCode.OK, (await copy.GetAsync("/api/me")).Status);
+
+            Assert.Equal(HttpStatusCode.NoContent, (await browser.PostAsync("/api/auth/logout")).Status);
+
+            Assert.Equal(HttpStatusCode.Unauthorized, (await copy.GetAsync("/api/me")).Status);
+        }
+    }
+
     [Theory]
     [InlineData("GET", "/api/me")]
     [InlineData("GET", "/api/admins")]

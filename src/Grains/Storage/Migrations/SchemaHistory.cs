@@ -19,5 +19,6 @@ public static class SchemaHistory
         SearchSchema.Migration,
         BodyCompressionSchema.Migration,
         SearchVersionSchema.Migration,
+        AdminSessionsSchema.Migration,
     ];
 }
