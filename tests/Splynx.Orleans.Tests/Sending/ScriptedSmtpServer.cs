@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using System.Text;
 using MimeKit;
 using Splynx.Orleans.Tests.Infrastructure;
@@ -26,14 +27,20 @@ internal sealed class ScriptedSmtpServer : IAsyncDisposable
     private readonly TaskCompletionSource _dataReplyReleased = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentQueue<ReceivedMessage> _messages = new();
     private readonly ConcurrentQueue<string> _transcript = new();
+    private readonly ConcurrentQueue<string> _cramMd5Logins = new();
     private readonly List<Task> _sessions = [];
     private readonly Task _accepting;
     private int _connections;
     private int _dataCommands;
 
+    // Set: CRAM-MD5 is offered too, and checked against this account (the other mechanisms accept anyone).
+    private readonly (string User, string Password)? _cramMd5Account;
+
     /// <param name="holdDataReply">Whether the reply to each message waits for <see cref="ReleaseDataReply"/>.</param>
-    public ScriptedSmtpServer(bool holdDataReply = false)
+    /// <param name="cramMd5Account">An account that CRAM-MD5 logins are checked against, offering the mechanism.</param>
+    public ScriptedSmtpServer(bool holdDataReply = false, (string User, string Password)? cramMd5Account = null)
     {
+        _cramMd5Account = cramMd5Account;
         if (!holdDataReply)
         {
             _dataReplyReleased.SetResult();
@@ -47,6 +54,9 @@ internal sealed class ScriptedSmtpServer : IAsyncDisposable
 
     /// <summary>How many DATA commands were received, over all connections.</summary>
     public int DataCommands => Volatile.Read(ref _dataCommands);
+
+    /// <summary>The users who logged in with CRAM-MD5 and the right digest.</summary>
+    public IReadOnlyList<string> CramMd5Logins => [.. _cramMd5Logins];
 
     /// <summary>The whole messages received (the dot seen), in order, whether or not they were answered.</summary>
     public IReadOnlyList<ReceivedMessage> Messages => [.. _messages];
@@ -111,7 +121,8 @@ internal sealed class ScriptedSmtpServer : IAsyncDisposable
                     switch (verb)
                     {
                         case "EHLO":
-                            await ReplyAsync("250-scripted.test", "250-PIPELINING", "250-8BITMIME", "250-SIZE 52428800", "250 AUTH PLAIN LOGIN");
+                            await ReplyAsync("250-scripted.test", "250-PIPELINING", "250-8BITMIME", "250-SIZE 52428800",
+                                _cramMd5Account is null ? "250 AUTH PLAIN LOGIN" : "250 AUTH PLAIN LOGIN CRAM-MD5");
                             break;
                         case "HELO":
                             await ReplyAsync("250 scripted.test");
@@ -176,6 +187,21 @@ internal sealed class ScriptedSmtpServer : IAsyncDisposable
                         }
                         await ReplyAsync("334 UGFzc3dvcmQ6");
                         await lines.ReadLineAsync(cancellation);
+                        break;
+                    case "CRAM-MD5" when _cramMd5Account is { } account:
+                        // RFC 2195: the client answers "user hex(HMAC-MD5(password, challenge))".
+                        var challenge = $"<{Random.Shared.Next()}.{session}@scripted.test>";
+                        await ReplyAsync("334 " + Convert.ToBase64String(Encoding.ASCII.GetBytes(challenge)));
+                        var answer = Encoding.ASCII.GetString(Convert.FromBase64String(await lines.ReadLineAsync(cancellation) ?? ""));
+#pragma warning disable CA5351 // CRAM-MD5 is HMAC-MD5 by definition; the server must compute it to check the client.
+                        var expected = Convert.ToHexStringLower(HMACMD5.HashData(Encoding.UTF8.GetBytes(account.Password), Encoding.ASCII.GetBytes(challenge)));
+#pragma warning restore CA5351
+                        if (answer != $"{account.User} {expected}")
+                        {
+                            await ReplyAsync("535 5.7.8 Authentication credentials invalid");
+                            return;
+                        }
+                        _cramMd5Logins.Enqueue(account.User);
                         break;
                     default:
                         await ReplyAsync("504 5.5.4 Unrecognized authentication type");
