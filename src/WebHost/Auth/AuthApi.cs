@@ -48,7 +48,7 @@ public static class AuthApi
         }
 
         var address = http.Connection.RemoteIpAddress;
-        if (throttle.RetryAfter(login, address) is { } wait)
+        if (await throttle.RetryAfterAsync(login, address, http.RequestAborted) is { } wait)
         {
             var seconds = (int)Math.Ceiling(wait.TotalSeconds);
             http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
@@ -62,7 +62,7 @@ public static class AuthApi
             : VerifyUnknown(hasher, password);
         if (found is not { } account || verification == PasswordVerificationResult.Failed)
         {
-            throttle.RecordFailure(login, address);
+            await throttle.RecordFailureAsync(login, address, CancellationToken.None);
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Wrong login or password",
                 detail: "Check the login and the password and try again.");
         }

@@ -1,5 +1,6 @@
 using System.Net;
-using System.Threading.RateLimiting;
+using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Splynx.Orleans.WebHost.Auth;
 
@@ -19,59 +20,52 @@ public sealed class LoginThrottleOptions
 }
 
 /// <summary>
-/// Counts failed logins in sliding windows, per (login, address) and per address. Only failures take
-/// permits, so people who type their password right are never slowed down; a refused attempt is not
-/// checked at all, so it cannot confirm a guessed password either.
+/// Counts failed logins in sliding windows, per (login, address) and per address, in PostgreSQL so that
+/// every web host counts together. Only failures are recorded, so people who type their password right are
+/// never slowed down; a refused attempt is not checked at all, so it cannot confirm a guessed password either.
 /// </summary>
-public sealed class LoginThrottle : IDisposable
+public sealed class LoginThrottle(NpgsqlDataSource dataSource, IOptions<LoginThrottleOptions> options)
 {
-    private readonly PartitionedRateLimiter<(string Login, string Address)> _failures;
-    private readonly TimeSpan _window;
-
-    public LoginThrottle(Microsoft.Extensions.Options.IOptions<LoginThrottleOptions> options)
-    {
-        var settings = options.Value;
-        _window = settings.Window;
-        // The address alone has the empty login as its partition key; logins are prefixed so none is empty.
-        _failures = PartitionedRateLimiter.Create<(string Login, string Address), (string, string)>(key =>
-            RateLimitPartition.GetSlidingWindowLimiter(key, _ => new SlidingWindowRateLimiterOptions
-            {
-                PermitLimit = key.Login.Length == 0 ? settings.FailuresPerAddress : settings.FailuresPerLogin,
-                Window = settings.Window,
-                SegmentsPerWindow = 10,
-                QueueLimit = 0,
-                AutoReplenishment = true,
-            }));
-    }
+    private readonly LoginThrottleOptions _settings = options.Value;
 
     /// <summary>Null when the attempt may go ahead, else how long the client should wait.</summary>
-    public TimeSpan? RetryAfter(string login, IPAddress? address)
+    public async Task<TimeSpan?> RetryAfterAsync(string login, IPAddress? address, CancellationToken cancellationToken)
     {
-        foreach (var key in Keys(login, address))
-        {
-            if (_failures.GetStatistics(key) is { CurrentAvailablePermits: <= 0 })
-            {
-                // A refused acquire takes nothing and says when permits come back.
-                using var lease = _failures.AttemptAcquire(key);
-                return lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) && retryAfter > TimeSpan.Zero ? retryAfter : _window;
-            }
-        }
-        return null;
+        // For each limit, the failure that filled it: once it leaves the window, the next attempt may go ahead.
+        await using var command = dataSource.CreateCommand("""
+            SELECT greatest(
+                       (SELECT failed_at FROM login_failures
+                         WHERE login = @login AND address = @address AND failed_at > now() - @window
+                         ORDER BY failed_at DESC OFFSET @per_login - 1 LIMIT 1),
+                       (SELECT failed_at FROM login_failures
+                         WHERE address = @address AND failed_at > now() - @window
+                         ORDER BY failed_at DESC OFFSET @per_address - 1 LIMIT 1))
+                   + @window - now()
+            """);
+        AddKey(command, login, address);
+        command.Parameters.AddWithValue("window", _settings.Window);
+        command.Parameters.AddWithValue("per_login", Math.Max(1, _settings.FailuresPerLogin));
+        command.Parameters.AddWithValue("per_address", Math.Max(1, _settings.FailuresPerAddress));
+        return await command.ExecuteScalarAsync(cancellationToken) is TimeSpan wait
+            ? wait > TimeSpan.FromSeconds(1) ? wait : TimeSpan.FromSeconds(1)
+            : null;
     }
 
-    public void RecordFailure(string login, IPAddress? address)
+    public async Task RecordFailureAsync(string login, IPAddress? address, CancellationToken cancellationToken)
     {
-        foreach (var key in Keys(login, address))
-        {
-            using var lease = _failures.AttemptAcquire(key);
-        }
+        await using var command = dataSource.CreateCommand("""
+            DELETE FROM login_failures WHERE failed_at < now() - @window;
+            INSERT INTO login_failures (login, address) VALUES (@login, @address);
+            """);
+        AddKey(command, login, address);
+        command.Parameters.AddWithValue("window", _settings.Window);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public void Dispose() => _failures.Dispose();
-
-    private static (string Login, string Address)[] Keys(string login, IPAddress? address)
+    private static void AddKey(NpgsqlCommand command, string login, IPAddress? address)
     {
         var client = address?.IsIPv4MappedToIPv6 == true ? address.MapToIPv4().ToString() : address?.ToString() ?? "unknown";
-        return [("login:" + login.Trim().ToUpperInvariant(), client), ("", client)];
+        command.Parameters.AddWithValue("login", login.Trim().ToUpperInvariant());
+        command.Parameters.AddWithValue("address", client);
     }
 }

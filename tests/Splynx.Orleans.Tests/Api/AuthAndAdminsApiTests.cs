@@ -79,6 +79,30 @@ public sealed class AuthAndAdminsApiTests(ApiHost host) : IClassFixture<ApiHost>
     }
 
     [Fact]
+    public async Task Failed_logins_count_on_every_web_host_together()
+    {
+        var (victim, admin, password) = await host.NewAdminAsync();
+        victim.Dispose();
+        var login = admin.GetProperty("login").GetString()!;
+        var attacker = IPAddress.Parse("127.0.0.5");
+        var otherWebHost = await host.StartAnotherWebHostAsync(coHosted: false);
+        using var onFirst = host.NewBrowser(attacker);
+        using var onSecond = host.NewBrowser(attacker, otherWebHost);
+
+        // Spread over the two hosts as a load balancer would: five failures in all.
+        for (var attempt = 1; attempt <= 5; attempt++)
+        {
+            var browser = attempt % 2 == 0 ? onSecond : onFirst;
+            Assert.Equal(HttpStatusCode.Unauthorized, (await browser.PostAsync("/api/auth/login", new { login, password = "guess-" + attempt })).Status);
+        }
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await onSecond.PostAsync("/api/auth/login", new { login, password })).Status);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await onFirst.PostAsync("/api/auth/login", new { login, password })).Status);
+        using var fromElsewhere = host.NewBrowser(IPAddress.Parse("127.0.0.6"), otherWebHost);
+        Assert.Equal(HttpStatusCode.OK, (await fromElsewhere.LoginAsync(login, password)).Status);
+    }
+
+    [Fact]
     public async Task Logout_ends_the_session_for_every_copy_of_the_cookie()
     {
         var (browser, _, _) = await host.NewAdminAsync();

@@ -20,5 +20,6 @@ public static class SchemaHistory
         BodyCompressionSchema.Migration,
         SearchVersionSchema.Migration,
         AdminSessionsSchema.Migration,
+        LoginFailuresSchema.Migration,
     ];
 }
