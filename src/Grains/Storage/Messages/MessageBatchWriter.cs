@@ -124,30 +124,7 @@ internal sealed class MessageBatchWriter(NpgsqlConnection connection)
         {
             return await InsertOneByOneAsync(messages, cancellationToken);
         }
-        var attachmentOrdinals = new List<int>();
-        var attachmentPositions = new List<int>();
-        var attachmentNames = new List<string?>();
-        var attachmentTypes = new List<string>();
-        var attachmentContentIds = new List<string?>();
-        var attachmentContents = new List<byte[]>();
-        var inlineBudget = InlineAttachmentBudget;
-        for (var ordinal = 0; ordinal < messages.Count; ordinal++)
-        {
-            foreach (var attachment in messages[ordinal].Attachments)
-            {
-                if (attachment.EncodedSize <= InlineAttachmentLimit && attachment.EncodedSize <= inlineBudget)
-                {
-                    inlineBudget -= attachment.EncodedSize;
-                    _inlined.Add(attachment);
-                    attachmentOrdinals.Add(ordinal);
-                    attachmentPositions.Add(attachment.Position);
-                    attachmentNames.Add(attachment.FileName);
-                    attachmentTypes.Add(attachment.ContentType);
-                    attachmentContentIds.Add(attachment.ContentId);
-                    attachmentContents.Add(await attachment.ReadContentAsync(cancellationToken));
-                }
-            }
-        }
+        var inline = await InlineAttachmentsAsync(messages, cancellationToken);
 
         await using var batch = new NpgsqlBatch(connection);
         batch.BatchCommands.Add(new NpgsqlBatchCommand("SAVEPOINT store_attempt"));
@@ -215,12 +192,12 @@ internal sealed class MessageBatchWriter(NpgsqlConnection connection)
         parameters.AddWithValue("raw_sizes", NpgsqlDbType.Array | NpgsqlDbType.Bigint, messages.ConvertAll(m => m.RawSize));
         parameters.AddWithValue("searches", NpgsqlDbType.Array | NpgsqlDbType.TsVector, messages.ConvertAll(m => m.Search));
         parameters.AddWithValue("search_version", NpgsqlDbType.Smallint, SearchText.Version);
-        parameters.AddWithValue("attachment_ordinals", NpgsqlDbType.Array | NpgsqlDbType.Bigint, attachmentOrdinals.ConvertAll(ordinal => ordinal + 1L));
-        parameters.AddWithValue("attachment_positions", NpgsqlDbType.Array | NpgsqlDbType.Integer, attachmentPositions);
-        parameters.AddWithValue("attachment_names", TextArray, attachmentNames);
-        parameters.AddWithValue("attachment_types", TextArray, attachmentTypes);
-        parameters.AddWithValue("attachment_content_ids", TextArray, attachmentContentIds);
-        parameters.AddWithValue("attachment_contents", NpgsqlDbType.Array | NpgsqlDbType.Bytea, attachmentContents);
+        parameters.AddWithValue("attachment_ordinals", NpgsqlDbType.Array | NpgsqlDbType.Bigint, inline.ConvertAll(a => a.Ordinal + 1L));
+        parameters.AddWithValue("attachment_positions", NpgsqlDbType.Array | NpgsqlDbType.Integer, inline.ConvertAll(a => a.Attachment.Position));
+        parameters.AddWithValue("attachment_names", TextArray, inline.ConvertAll(a => a.Attachment.FileName));
+        parameters.AddWithValue("attachment_types", TextArray, inline.ConvertAll(a => a.Attachment.ContentType));
+        parameters.AddWithValue("attachment_content_ids", TextArray, inline.ConvertAll(a => a.Attachment.ContentId));
+        parameters.AddWithValue("attachment_contents", NpgsqlDbType.Array | NpgsqlDbType.Bytea, inline.ConvertAll(a => a.Content));
         batch.BatchCommands.Add(insert);
 
         var rows = new List<(long Id, string? CustomerId, long Ordinal)>(messages.Count);
@@ -250,27 +227,41 @@ internal sealed class MessageBatchWriter(NpgsqlConnection connection)
     private const NpgsqlDbType TextArray = NpgsqlDbType.Array | NpgsqlDbType.Text;
 
     /// <summary>
+    /// The attachments that travel inside the insert (with the index of their message), decoded: small ones,
+    /// within the batch's budget. The others are streamed afterwards (<see cref="InsertLargeAttachmentsAsync"/>).
+    /// </summary>
+    private async Task<List<(int Ordinal, ParsedAttachment Attachment, byte[] Content)>> InlineAttachmentsAsync(
+        List<ParsedMessage> messages, CancellationToken cancellationToken)
+    {
+        var inline = new List<(int, ParsedAttachment, byte[])>();
+        var budget = InlineAttachmentBudget;
+        for (var ordinal = 0; ordinal < messages.Count; ordinal++)
+        {
+            foreach (var attachment in messages[ordinal].Attachments)
+            {
+                if (attachment.EncodedSize <= InlineAttachmentLimit && attachment.EncodedSize <= budget)
+                {
+                    budget -= attachment.EncodedSize;
+                    _inlined.Add(attachment);
+                    inline.Add((ordinal, attachment, await attachment.ReadContentAsync(cancellationToken)));
+                }
+            }
+        }
+        return inline;
+    }
+
+    /// <summary>
     /// The same as <see cref="InsertAsync"/> with a statement per message, so that a value PostgreSQL refuses is
     /// blamed on its message (<see cref="_inFlight"/>).
     /// </summary>
     private async Task<Dictionary<ParsedMessage, long>> InsertOneByOneAsync(List<ParsedMessage> messages, CancellationToken cancellationToken)
     {
+        var inline = await InlineAttachmentsAsync(messages, cancellationToken);
         await using var batch = new NpgsqlBatch(connection);
         batch.BatchCommands.Add(new NpgsqlBatchCommand("SAVEPOINT store_attempt"));
-        var inlineBudget = InlineAttachmentBudget;
-        foreach (var message in messages)
+        for (var ordinal = 0; ordinal < messages.Count; ordinal++)
         {
-            var inline = new List<(ParsedAttachment Attachment, byte[] Content)>();
-            foreach (var attachment in message.Attachments)
-            {
-                if (attachment.EncodedSize <= InlineAttachmentLimit && attachment.EncodedSize <= inlineBudget)
-                {
-                    inlineBudget -= attachment.EncodedSize;
-                    _inlined.Add(attachment);
-                    inline.Add((attachment, await attachment.ReadContentAsync(cancellationToken)));
-                }
-            }
-            batch.BatchCommands.Add(InsertCommand(message, inline));
+            batch.BatchCommands.Add(InsertCommand(messages[ordinal], [.. inline.Where(a => a.Ordinal == ordinal).Select(a => (a.Attachment, a.Content))]));
         }
 
         var inserted = new Dictionary<ParsedMessage, long>();
