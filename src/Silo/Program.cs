@@ -5,6 +5,10 @@ if (args is ["migrate", ..])
 {
     return await MigrateCommand.RunAsync(args[1..]);
 }
+if (args is ["audit-mailboxes", ..])
+{
+    return await AuditMailboxesCommand.RunAsync(args[1..]);
+}
 
 // A silo, plus a small HTTP listener (where `Urls` says) for the operator: /healthz and /metrics.
 var builder = WebApplication.CreateBuilder(args);

@@ -49,14 +49,14 @@ public sealed record TrackingSettings(
     [property: Id(3)] bool MarkAsRead,
     [property: Id(4)] IReadOnlyList<string> DenyList)
 {
-    public static TrackingSettings Default { get; } = new(false, ProcessMode.All, null, false, []);
+    public static TrackingSettings Default => new(false, ProcessMode.All, null, false, []);
 }
 
 /// <summary>The admins allowed to read this mailbox (S6).</summary>
 [GenerateSerializer, Immutable, Alias("splynx.mailbox.AccessSettings")]
 public sealed record AccessSettings([property: Id(0)] IReadOnlyList<string> AdminIds)
 {
-    public static AccessSettings Default { get; } = new([]);
+    public static AccessSettings Default => new([]);
 }
 
 /// <summary>
@@ -69,7 +69,7 @@ public sealed record CredentialsSettings(
     [property: Id(1)] string? Password,
     [property: Id(2)] bool HasPassword)
 {
-    public static CredentialsSettings Default { get; } = new("", null, false);
+    public static CredentialsSettings Default => new("", null, false);
 
     /// <summary>Never show the password, even to a debugger or a log.</summary>
     public override string ToString() => $"CredentialsSettings {{ Username = {Username}, HasPassword = {HasPassword} }}";
@@ -84,7 +84,7 @@ public sealed record ImapSettings(
     [property: Id(3)] bool DontValidateCertificate,
     [property: Id(4)] string? SentFolder)
 {
-    public static ImapSettings Default { get; } = new("", 993, ImapSecurity.Ssl, false, null);
+    public static ImapSettings Default => new("", 993, ImapSecurity.Ssl, false, null);
 }
 
 /// <summary>Personal or system SMTP (S9).</summary>
@@ -99,7 +99,7 @@ public sealed record SmtpSettings(
     [property: Id(6)] SmtpAuth Auth,
     [property: Id(7)] bool DontValidateCertificate)
 {
-    public static SmtpSettings Default { get; } = new(false, null, false, null, 587, SmtpSecurity.StartTls, SmtpAuth.Plain, false);
+    public static SmtpSettings Default => new(false, null, false, null, 587, SmtpSecurity.StartTls, SmtpAuth.Plain, false);
 }
 
 /// <summary>Everything an admin configures in My Profile for their mailbox.</summary>
@@ -111,7 +111,11 @@ public sealed record MailSettings(
     [property: Id(3)] ImapSettings Imap,
     [property: Id(4)] SmtpSettings Smtp)
 {
-    public static MailSettings Default { get; } =
+    /// <summary>
+    /// Nothing configured. Like every default of these settings, a new instance on each use: grain states start
+    /// from it, and states must never share an object (a serializer that populates objects would write into it).
+    /// </summary>
+    public static MailSettings Default =>
         new(TrackingSettings.Default, AccessSettings.Default, CredentialsSettings.Default, ImapSettings.Default, SmtpSettings.Default);
 
     /// <summary>IMAP counts as configured once a server and credentials are saved (the S6 rule for delegates).</summary>

@@ -20,7 +20,7 @@ public sealed record SystemSmtpSettings(
     [property: Id(8)] string? SenderEmail,
     [property: Id(9)] string? SenderName)
 {
-    public static SystemSmtpSettings Unset { get; } = new(null, null, null, null, false, null, null, false, null, null);
+    public static SystemSmtpSettings Unset => new(null, null, null, null, false, null, null, false, null, null);
 
     /// <summary>Saved with everything a send needs.</summary>
     public bool IsConfigured => !string.IsNullOrWhiteSpace(Server) && Port is not null && Security is not null && Auth is not null

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using Splynx.Orleans.Mailbox;
+using Splynx.Orleans.Storage;
 
 namespace Splynx.Orleans.Hosting;
 
@@ -52,11 +53,13 @@ public static class SiloHostingExtensions
             clustering.Invariant = AdoNetInvariant;
             clustering.ConnectionString = connectionString;
         });
-        silo.AddAdoNetGrainStorageAsDefault(storage =>
+        silo.Services.AddSingleton<GrainStateSerializer>();
+        silo.AddAdoNetGrainStorageAsDefault(storage => storage.Configure<GrainStateSerializer>((options, serializer) =>
         {
-            storage.Invariant = AdoNetInvariant;
-            storage.ConnectionString = connectionString;
-        });
+            options.Invariant = AdoNetInvariant;
+            options.ConnectionString = connectionString;
+            options.GrainStorageSerializer = serializer;
+        }));
         silo.UseAdoNetReminderService(reminders =>
         {
             reminders.Invariant = AdoNetInvariant;

@@ -13,7 +13,7 @@ internal sealed class SiloCluster(TestDatabase database) : IAsyncDisposable
 {
     private readonly string _clusterId = "c" + Guid.NewGuid().ToString("N")[..12];
     private readonly List<(string Endpoint, ServiceProcess Process)> _silos = [];
-    private IHost? _clientHost;
+    private readonly List<IHost> _clientHosts = [];
 
     /// <summary>
     /// Failure detection tuned for tests: a killed silo is declared dead within seconds instead of
@@ -47,6 +47,9 @@ internal sealed class SiloCluster(TestDatabase database) : IAsyncDisposable
         ["Logging:LogLevel:Default"] = "Warning",
     };
 
+    /// <summary>The cluster's id, which is also its service id (the key of its rows in the Orleans tables).</summary>
+    public string ClusterId => _clusterId;
+
     public async Task<string> StartSiloAsync()
     {
         var siloPort = FreePort.Next();
@@ -74,9 +77,10 @@ internal sealed class SiloCluster(TestDatabase database) : IAsyncDisposable
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(ClusterConfiguration!);
         builder.UseOrleansClient(client => client.UseSplynxCluster(builder.Configuration));
-        _clientHost = builder.Build();
-        await _clientHost.StartAsync();
-        return _clientHost.Services.GetRequiredService<IClusterClient>();
+        var clientHost = builder.Build();
+        _clientHosts.Add(clientHost);
+        await clientHost.StartAsync();
+        return clientHost.Services.GetRequiredService<IClusterClient>();
     }
 
     public Task<long> ActiveSilosInMembershipTableAsync() =>
@@ -88,12 +92,19 @@ internal sealed class SiloCluster(TestDatabase database) : IAsyncDisposable
     /// <summary>SIGKILL: the silo gets no chance to leave the cluster; the others must notice.</summary>
     public void Kill(string endpoint) => _silos.Single(silo => silo.Endpoint == endpoint).Process.Kill();
 
+    /// <summary>SIGTERM, as an operator's stop: the silo shuts down gracefully and leaves the cluster.</summary>
+    public async Task StopAsync(string endpoint)
+    {
+        var exitCode = await _silos.Single(silo => silo.Endpoint == endpoint).Process.StopAsync(TimeSpan.FromSeconds(60));
+        Assert.True(exitCode == 0, $"The silo {endpoint} exited with {exitCode} after SIGTERM:\n{Output}");
+    }
+
     public async ValueTask DisposeAsync()
     {
-        if (_clientHost is not null)
+        foreach (var clientHost in _clientHosts)
         {
-            await _clientHost.StopAsync(TimeSpan.FromSeconds(5));
-            _clientHost.Dispose();
+            await clientHost.StopAsync(TimeSpan.FromSeconds(5));
+            clientHost.Dispose();
         }
         foreach (var (_, process) in _silos)
         {
