@@ -4,5 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/stack.sh up
+# shellcheck disable=SC1091
+source .stack/env
+# The benchmark's silo runs as in production: its key ring is encrypted with the stack's certificate.
+export DataProtection__Certificate__Path="$STACK_KEYRING_CERT" DataProtection__Certificate__Password="$STACK_KEYRING_PASSWORD"
 dotnet build bench/Splynx.Orleans.Bench -c Release --nologo -v quiet
 dotnet bench/Splynx.Orleans.Bench/bin/Release/net10.0/Splynx.Orleans.Bench.dll "$@"

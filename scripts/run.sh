@@ -34,6 +34,7 @@ export ConnectionStrings__Postgres="$STACK_PG_CONNECTION"
 export Orleans__CoHosted=true
 export Orleans__AdvertisedIP=127.0.0.1
 export Database__MigrateOnStart=true
+export DataProtection__Certificate__Path="$STACK_KEYRING_CERT" DataProtection__Certificate__Password="$STACK_KEYRING_PASSWORD"
 export Bootstrap__AdminLogin=admin
 export Bootstrap__AdminPassword="$ADMIN_PASSWORD"
 export ASPNETCORE_URLS="http://127.0.0.1:${port}"

@@ -220,6 +220,25 @@ ensure_tls_cert() {
   chmod 644 "$TLS_DIR/cert.pem"
 }
 
+# The certificate that encrypts the service's Data Protection key ring in local runs and benchmarks (tests
+# make their own). PKCS#12 with a generated password; both stay in .stack, never in the repository.
+ensure_keyring_cert() {
+  KEYRING_CERT=$STACK_DIR/keyring.pfx
+  local password_file=$STACK_DIR/keyring-password
+  if [[ ! -s $KEYRING_CERT || ! -s $password_file ]]; then
+    log "generating the certificate that encrypts the service's key ring"
+    (umask 077 && openssl rand -hex 24 >"$password_file")
+    local work
+    work=$(mktemp -d)
+    openssl req -x509 -newkey rsa:2048 -sha256 -days 3650 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" \
+      -subj '/CN=Splynx.Orleans key ring' 2>/dev/null
+    (umask 077 && openssl pkcs12 -export -inkey "$work/key.pem" -in "$work/cert.pem" -out "$KEYRING_CERT" \
+      -passout "file:$password_file")
+    rm -rf "$work"
+  fi
+  KEYRING_PASSWORD=$(<"$password_file")
+}
+
 # Writes template $1 to $2 with @NAME@ replaced by $NAME; succeeds only when $2 changed.
 render() {
   local template=$TEMPLATE_DIR/$1 target=$2 text name
@@ -524,6 +543,8 @@ write_env() {
     env_line STACK_SMTPS_PORT "$SMTPS_PORT"
     env_line STACK_MAIL_DOMAIN "$MAIL_DOMAIN"
     env_line STACK_TLS_CERT "$STACK_DIR/tls/cert.pem"
+    env_line STACK_KEYRING_CERT "$KEYRING_CERT"
+    env_line STACK_KEYRING_PASSWORD "$KEYRING_PASSWORD"
     env_line STACK_SCRIPT "$SCRIPT_PATH"
     env_line STACK_ADD_USER "$SCRIPT_PATH add-user"
   } >"$ENV_FILE.new"
@@ -551,6 +572,7 @@ cmd_up() {
   prepare_layout
   ensure_pg_password
   ensure_tls_cert
+  ensure_keyring_cert
   pg_up
   dovecot_up
   postfix_up

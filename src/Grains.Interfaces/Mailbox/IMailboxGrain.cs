@@ -42,12 +42,6 @@ public interface IMailboxGrain : IGrainWithStringKey
     /// <summary>Messages of this mailbox changed elsewhere (paired or unpaired): tell the observers.</summary>
     Task NotifyChangedAsync(IReadOnlyList<string> messageIds);
 
-    /// <summary>
-    /// For the admin's outbox grain only (never an HTTP answer): the saved settings with the account password
-    /// in <see cref="CredentialsSettings.Password"/> (empty when none is saved), to send and to copy to the Sent folder.
-    /// </summary>
-    Task<MailSettings> GetSettingsForSendingAsync();
-
     /// <summary>Messages were stored in this mailbox outside the sync (an email sent through the service): tell the observers.</summary>
     Task NotifyStoredAsync(IReadOnlyList<string> messageIds);
 

@@ -4,6 +4,7 @@ using Orleans.Runtime;
 using Orleans.Utilities;
 using Splynx.Orleans.Mailbox.Imap;
 using Splynx.Orleans.Secrets;
+using Splynx.Orleans.Sending;
 using Splynx.Orleans.Storage.Messages;
 
 namespace Splynx.Orleans.Mailbox;
@@ -23,7 +24,7 @@ public sealed partial class MailboxGrain(
     IOptions<MailSyncOptions> syncOptions,
     ILocalSiloDetails silo,
     TimeProvider time,
-    ILogger<MailboxGrain> logger) : Grain, IMailboxGrain, IRemindable, IMailboxSyncHost, IDisposable
+    ILogger<MailboxGrain> logger) : Grain, IMailboxGrain, IMailboxSendingAccount, IRemindable, IMailboxSyncHost, IDisposable
 {
     private const string KeepSyncingReminder = "keep-syncing";
     private static readonly TimeSpan ServerClockAllowance = TimeSpan.FromMinutes(2);

@@ -16,7 +16,7 @@ public static class MailboxServiceCollectionExtensions
     {
         services.Configure<MailSyncOptions>(configuration.GetSection(MailSyncOptions.SectionName));
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSecretProtection();
+        services.AddSecretProtection(configuration);
         services.AddSingleton<MailServerTrust>();
         services.AddSingleton<IImapConnector, MailKitImapConnector>();
         services.AddSingleton<ImapConnectThrottle>();

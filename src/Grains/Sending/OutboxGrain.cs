@@ -41,6 +41,8 @@ public sealed partial class OutboxGrain(
 
     private IMailboxGrain Mailbox => GrainFactory.GetGrain<IMailboxGrain>(AdminId);
 
+    private IMailboxSendingAccount SendingAccount => GrainFactory.GetGrain<IMailboxSendingAccount>(AdminId);
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         // One activation per admin: whatever is still queued or sending belongs to an activation that died.
@@ -80,7 +82,7 @@ public sealed partial class OutboxGrain(
 
     public async Task<ConnectionTestResult> TestSmtpAsync(CancellationToken cancellationToken)
     {
-        var settings = await Mailbox.GetSettingsForSendingAsync();
+        var settings = await SendingAccount.GetSettingsForSendingAsync();
         var (route, problem) = await RouteAsync(settings, fromAddress: null, needFrom: false, cancellationToken);
         return route is null ? new ConnectionTestResult(false, problem!.Message, null) : await new SmtpProbe(smtp).TestAsync(route.Endpoint, cancellationToken);
     }
@@ -91,7 +93,7 @@ public sealed partial class OutboxGrain(
         {
             return new ConnectionTestResult(false, $"'{to}' is not an email address.", null);
         }
-        var settings = await Mailbox.GetSettingsForSendingAsync();
+        var settings = await SendingAccount.GetSettingsForSendingAsync();
         var (route, problem) = await RouteAsync(settings, fromAddress, needFrom: true, cancellationToken);
         if (route is null)
         {
@@ -111,7 +113,7 @@ public sealed partial class OutboxGrain(
     public async Task<SendResult> SendAsync(SendRequest request, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        var settings = await Mailbox.GetSettingsForSendingAsync();
+        var settings = await SendingAccount.GetSettingsForSendingAsync();
         var (route, problem) = await RouteAsync(settings, request.FromAddress, needFrom: true, cancellationToken);
         if (route is null)
         {

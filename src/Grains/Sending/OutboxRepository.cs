@@ -1,6 +1,7 @@
 using System.Globalization;
 using Npgsql;
 using NpgsqlTypes;
+using Splynx.Orleans.Mailbox;
 
 namespace Splynx.Orleans.Sending;
 
@@ -22,7 +23,7 @@ public sealed record OutboxEntry(
 public sealed record RepliedMessage(string? MessageId, IReadOnlyList<string> References, string? Subject);
 
 /// <summary>The outbox table. Each status change is its own committed statement: the order of commits is the guarantee.</summary>
-public sealed class OutboxRepository(NpgsqlDataSource dataSource)
+public sealed class OutboxRepository(NpgsqlDataSource dataSource, MailboxAccessRules access)
 {
     public async Task<long> InsertQueuedAsync(OutboxEntry entry, CancellationToken cancellationToken)
     {
@@ -108,6 +109,7 @@ public sealed class OutboxRepository(NpgsqlDataSource dataSource)
     /// <summary>
     /// A stored message the admin may read (their own mailbox or one delegated to them), to answer; null if there is none.
     /// </summary>
+    /// <summary>The message an admin answers, if it exists and that admin may read its mailbox (the one access rule).</summary>
     public async Task<RepliedMessage?> FindRepliedAsync(string adminId, string messageId, CancellationToken cancellationToken)
     {
         if (!long.TryParse(messageId, NumberStyles.None, CultureInfo.InvariantCulture, out var key))
@@ -115,21 +117,18 @@ public sealed class OutboxRepository(NpgsqlDataSource dataSource)
             return null;
         }
         await using var command = dataSource.CreateCommand("""
-            SELECT m.message_id, m."references", m.subject
-              FROM mail_messages m
-             WHERE m.id = @id
-               AND (m.mailbox_id = @admin
-                    OR EXISTS (SELECT 1 FROM mailbox_access a WHERE a.mailbox_id = m.mailbox_id AND @admin = ANY (a.delegates)))
+            SELECT m.mailbox_id, m.message_id, m."references", m.subject FROM mail_messages m WHERE m.id = @id
             """);
         command.Parameters.AddWithValue("id", NpgsqlDbType.Bigint, key);
-        command.Parameters.AddWithValue("admin", NpgsqlDbType.Text, adminId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
         {
             return null;
         }
-        return new RepliedMessage(reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetFieldValue<string[]>(1),
-            reader.IsDBNull(2) ? null : reader.GetString(2));
+        var mailboxId = reader.GetString(0);
+        var replied = new RepliedMessage(reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetFieldValue<string[]>(2),
+            reader.IsDBNull(3) ? null : reader.GetString(3));
+        return await access.CanReadAsync(adminId, mailboxId, cancellationToken) ? replied : null;
     }
 
     /// <summary>The admin's own email from the admins table, the sender of last resort.</summary>

@@ -52,7 +52,6 @@ public static class ApiSetup
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
-        app.UseMailAccessRefresh();
         return app;
     }
 

@@ -17,7 +17,7 @@ public static class AuthSetup
     /// </summary>
     public static WebApplicationBuilder AddSplynxAuth(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSecretProtection();
+        builder.Services.AddSecretProtection(builder.Configuration);
         builder.Services.AddSingleton<AdminStore>();
         builder.Services.AddSingleton<AdminSessions>();
         builder.Services.Configure<LoginThrottleOptions>(builder.Configuration.GetSection(LoginThrottleOptions.SectionName));

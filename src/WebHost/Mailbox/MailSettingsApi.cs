@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Splynx.Orleans.Mailbox;
 using Splynx.Orleans.WebHost.Admins;
 using Splynx.Orleans.WebHost.Auth;
+using Splynx.Orleans.WebHost.Realtime;
 
 namespace Splynx.Orleans.WebHost.Mailbox;
 
@@ -24,7 +25,7 @@ public static class MailSettingsApi
 
     private static async Task<Results<Ok<MailSettingsResponse>, ValidationProblem>> PutAsync(
         MailSettingsRequest request, ClaimsPrincipal user, IClusterClient cluster, AdminStore admins, TimeProvider time,
-        CancellationToken cancellationToken)
+        LiveAccessRefresh liveAccess, CancellationToken cancellationToken)
     {
         var mailbox = Mailbox(cluster, user);
         var saved = await mailbox.GetSettingsAsync();
@@ -45,9 +46,12 @@ public static class MailSettingsApi
         }
 
         var result = await mailbox.UpdateSettingsAsync(candidate);
-        return result.Saved is { } stored
-            ? TypedResults.Ok(MailSettingsResponse.From(stored))
-            : TypedResults.ValidationProblem(result.Errors, title: "The mail settings were not saved");
+        if (result.Saved is not { } stored)
+        {
+            return TypedResults.ValidationProblem(result.Errors, title: "The mail settings were not saved");
+        }
+        await liveAccess.AfterAccessChangeAsync(user.AdminId(), CancellationToken.None);
+        return TypedResults.Ok(MailSettingsResponse.From(stored));
     }
 
     private static async Task<Results<Ok<ConnectionTestResponse>, ValidationProblem>> TestImapAsync(

@@ -1,7 +1,17 @@
 using System.Diagnostics;
 using System.Net;
+using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Npgsql;
+using Orleans.Configuration;
+using Splynx.Orleans.Hosting;
+using Splynx.Orleans.Mailbox;
+using Splynx.Orleans.Secrets;
+using Splynx.Orleans.Storage;
 using Splynx.Orleans.Tests.Infrastructure;
 
 namespace Splynx.Orleans.Tests.Api;
@@ -10,6 +20,7 @@ namespace Splynx.Orleans.Tests.Api;
 public sealed class SecretsAtRestTests(ApiHost host) : IClassFixture<ApiHost>
 {
     private const string PgDump = "/usr/lib/postgresql/15/bin/pg_dump";
+    private const string Psql = "/usr/lib/postgresql/15/bin/psql";
 
     [Fact]
     public async Task A_pg_dump_and_every_response_hold_none_of_the_admin_mail_and_system_smtp_passwords()
@@ -93,6 +104,99 @@ public sealed class SecretsAtRestTests(ApiHost host) : IClassFixture<ApiHost>
             }
         }
         Assert.True(found.Count == 0, string.Join("\n", found));
+    }
+
+    [Fact]
+    public async Task A_restored_dump_without_the_key_ring_certificate_opens_no_mail_password()
+    {
+        using var boss = host.NewBrowser();
+        await boss.LoginAsync(ApiHost.BossLogin, ApiHost.BossPassword);
+        var login = "k" + Guid.NewGuid().ToString("N")[..10];
+        var adminPassword = "Admin-Secret-" + Guid.NewGuid().ToString("N");
+        host.RememberSecret(adminPassword);
+        var created = await boss.PostAsync("/api/admins", new { login, password = adminPassword, name = "Key ring", email = login + "@example.test", role = "admin" });
+        Assert.True(created.Status == HttpStatusCode.Created, created.ToString());
+        using var admin = host.NewBrowser();
+        await admin.LoginAsync(login, adminPassword);
+        var mailUser = await LocalStack.CreateMailUserAsync("ring");
+        host.RememberSecret(mailUser.Password);
+        var adminId = created.Json.GetProperty("id").GetString()!;
+        await new MailAdmin(admin, adminId, mailUser).SaveSettingsAsync(tracking: false, []);
+
+        await using var restored = await TestDatabase.CreateAsync(migrated: false);
+        await RestoreAsync(await PgDumpAsync(host.Database.ConnectionString), restored.ConnectionString);
+        var protectedPassword = await ProtectedPasswordAsync(restored, adminId);
+        Assert.Equal(0, await restored.ScalarAsync<long>("SELECT count(*) FROM data_protection_keys WHERE xml LIKE '%requiresEncryption=\"true\"%'"));
+
+        // Whoever holds the dump alone runs the project's own code on it, and gets nothing.
+        using (var withoutCertificate = SecretProtectionOver(restored, certificate: null))
+        {
+            var protector = withoutCertificate.GetRequiredService<SecretProtector>();
+            Assert.ThrowsAny<CryptographicException>(() => protector.Unprotect(protectedPassword));
+        }
+        // The same code with the nodes' certificate opens it: the refusal above is the missing certificate.
+        using (var withCertificate = SecretProtectionOver(restored, new CertificateFile { Path = TestKeyRing.CertificatePath, Password = TestKeyRing.CertificatePassword }))
+        {
+            Assert.Equal(mailUser.Password, withCertificate.GetRequiredService<SecretProtector>().Unprotect(protectedPassword));
+        }
+    }
+
+    private static ServiceProvider SecretProtectionOver(TestDatabase database, CertificateFile? certificate)
+    {
+        var settings = new Dictionary<string, string?>();
+        if (certificate is not null)
+        {
+            settings["DataProtection:Certificate:Path"] = certificate.Path;
+            settings["DataProtection:Certificate:Password"] = certificate.Password;
+        }
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddNpgsqlDataSource(database.ConnectionString);
+        services.AddSecretProtection(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        return services.BuildServiceProvider();
+    }
+
+    /// <summary>The encrypted password in the mailbox grain's row, read with the silo's own grain-state serializer.</summary>
+    private static async Task<string> ProtectedPasswordAsync(TestDatabase database, string adminId)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Postgres"] = database.ConnectionString });
+        builder.UseOrleans(silo => silo.UseSplynxCluster(builder.Configuration));
+        using var silo = builder.Build();
+        var serializer = silo.Services.GetRequiredService<IOptionsMonitor<AdoNetGrainStorageOptions>>().Get("Default").GrainStorageSerializer;
+        var serviceId = await database.ScalarAsync<string>("SELECT service_id FROM orleans_storage LIMIT 1")
+            ?? throw new InvalidOperationException("The dump holds no grain state");
+        await using var dataSource = database.CreateDataSource();
+        await foreach (var (mailboxId, state) in MailboxStateRows.ReadAllAsync(dataSource, serializer, serviceId))
+        {
+            if (mailboxId == adminId)
+            {
+                return state.ProtectedPassword ?? throw new InvalidOperationException("The mailbox row holds no password");
+            }
+        }
+        throw new InvalidOperationException($"No mailbox row for {adminId}");
+    }
+
+    private static async Task RestoreAsync(byte[] dump, string connectionString)
+    {
+        var settings = new NpgsqlConnectionStringBuilder(connectionString);
+        var start = new ProcessStartInfo(Psql) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { "--quiet", "--set=ON_ERROR_STOP=1" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+        start.Environment["PGHOST"] = settings.Host;
+        start.Environment["PGPORT"] = settings.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["PGUSER"] = settings.Username;
+        start.Environment["PGPASSWORD"] = settings.Password;
+        start.Environment["PGDATABASE"] = settings.Database;
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.StandardInput.BaseStream.WriteAsync(dump);
+        process.StandardInput.Close();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"psql failed ({process.ExitCode}): {await errors}{await output}");
     }
 
     private static async Task<byte[]> PgDumpAsync(string connectionString)

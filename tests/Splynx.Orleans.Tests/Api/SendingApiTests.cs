@@ -164,6 +164,42 @@ public sealed class SendingApiTests(ApiHost host) : IClassFixture<ApiHost>
         }
     }
 
+    [Fact]
+    public async Task A_delegate_without_imap_of_their_own_cannot_reply_to_the_owners_mail_until_they_configure_it()
+    {
+        // The delegate sends through their own SMTP but has no IMAP saved: by S6 they may not read the owner's mailbox.
+        var (delegateBrowser, delegateAdmin, _) = await host.NewAdminAsync();
+        using var _1 = delegateBrowser;
+        var delegateId = delegateAdmin.GetProperty("id").GetString()!;
+        var delegateUser = await LocalStack.CreateMailUserAsync("dlg");
+        host.RememberSecret(delegateUser.Password);
+        await SaveSmtpSettingsAsync(delegateBrowser, delegateUser, delegateUser.Password, imapServer: "");
+
+        var owner = await MailScenario.NewMailAdminAsync(host, tracking: true, delegates: [delegateId]);
+        using var _2 = owner.Browser;
+        var sender = MailScenario.NewSender();
+        var subject = "Private question " + Guid.NewGuid().ToString("N")[..8];
+        await MailScenario.DeliverAsync(owner.User, sender, subject);
+        var message = await MailScenario.WaitInInboxAsync(owner.Browser, owner.Id, subject);
+        var messageId = message.GetProperty("id").GetString()!;
+        var customer = await owner.Browser.PostAsync("/api/customers", new { name = "Asking customer", category = "customer", emails = new[] { sender } });
+        var customerId = customer.Json.GetProperty("id").GetString()!;
+        var reply = new { subject = (string?)null, text = "Our answer.", to = (string?)null, inReplyToId = messageId };
+
+        var refused = await delegateBrowser.PostAsync($"/api/customers/{customerId}/emails", reply);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
+        Assert.Contains("inReplyToId", refused.ErrorFields);
+        Assert.DoesNotContain(subject, refused.Body, StringComparison.Ordinal);
+
+        // With IMAP of their own the same reply is theirs to send, threaded under the owner's message.
+        await SaveSmtpSettingsAsync(delegateBrowser, delegateUser, delegateUser.Password);
+        var accepted = await delegateBrowser.PostAsync($"/api/customers/{customerId}/emails", reply);
+        Assert.True(accepted.Status == HttpStatusCode.Accepted, accepted.ToString());
+        var sentCopy = await Eventually.ReturnsAsync(() => delegateBrowser.GetAsync($"/api/customers/{customerId}/communication"),
+            page => page.Body.Contains("Re: " + subject, StringComparison.Ordinal), DeliveryTimeout, "the reply in the communication");
+        Assert.Contains("Re: " + subject, sentCopy.Body, StringComparison.Ordinal);
+    }
+
     /// <summary>An admin whose personal SMTP is the stack's submission port (STARTTLS, PLAIN, self-signed certificate accepted).</summary>
     private async Task<(Browser Browser, MailUser User)> NewSendingAdminAsync()
     {
@@ -174,14 +210,14 @@ public sealed class SendingApiTests(ApiHost host) : IClassFixture<ApiHost>
         return (browser, user);
     }
 
-    private static async Task SaveSmtpSettingsAsync(Browser browser, MailUser user, string password)
+    private static async Task SaveSmtpSettingsAsync(Browser browser, MailUser user, string password, string? imapServer = null)
     {
         var saved = await browser.PutAsync("/api/me/mail-settings", new
         {
             tracking = new { enabled = false, process = "all", historicFrom = (string?)null, markAsRead = false, denyList = Array.Empty<string>() },
             access = new { adminIds = Array.Empty<string>() },
             credentials = new { username = user.Login, password },
-            imap = new { server = LocalStack.MailHost, port = LocalStack.ImapPort, security = "starttls", dontValidateCertificate = true, sentFolder = (string?)null },
+            imap = new { server = imapServer ?? LocalStack.MailHost, port = LocalStack.ImapPort, security = "starttls", dontValidateCertificate = true, sentFolder = (string?)null },
             smtp = new
             {
                 enabled = true, replyTo = (string?)null, useSystem = false, server = LocalStack.MailHost, port = LocalStack.SubmissionPort,

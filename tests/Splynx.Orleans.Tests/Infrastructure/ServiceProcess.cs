@@ -38,6 +38,10 @@ internal sealed class ServiceProcess : IAsyncDisposable
         startInfo.Environment["DOTNET_ENVIRONMENT"] = "Production";
         startInfo.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         startInfo.Environment["Logging__Console__FormatterName"] = "simple";
+        foreach (var (key, value) in TestKeyRing.Environment)
+        {
+            startInfo.Environment[key] = value;
+        }
         foreach (var (key, value) in environment)
         {
             startInfo.Environment[key] = value;
