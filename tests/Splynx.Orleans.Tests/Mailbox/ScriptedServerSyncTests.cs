@@ -153,6 +153,33 @@ public sealed class ScriptedServerSyncTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_connection_dropped_by_the_server_is_reported_as_the_lost_connection()
+    {
+        await using var scripted = await ScriptedMailbox.StartAsync(output);
+        var server = scripted.Server;
+        server.AddMessage(Inbox, Mail("before the drop"), internalDate: LastSummer);
+        await scripted.EnableAsync(Tracking());
+        await scripted.WaitForStoredAsync(1);
+        await scripted.WaitForStateAsync(MailboxState.Idle);
+        await Eventually.TrueAsync(() => Task.FromResult(server.Idling == 1), TimeSpan.FromSeconds(10), "the mailbox to be in IDLE");
+
+        var before = scripted.Observer.Statuses.Count;
+        MailboxStatus? error;
+        using (server.Outage())
+        {
+            error = await Eventually.ReturnsAsync(
+                () => Task.FromResult(scripted.Observer.Statuses.Skip(before).FirstOrDefault(status => status.State == MailboxState.Error)),
+                status => status is not null, TimeSpan.FromSeconds(10), "an error status after the drop");
+        }
+
+        // What the person sees is what happened to the connection, not what the clean-up after it tripped over.
+        Assert.NotNull(error);
+        Assert.DoesNotContain("not connected", error.Error, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains($"127.0.0.1:{server.Port} was lost", error.Error, StringComparison.Ordinal);
+        Assert.Equal(MailErrorKind.Connect, error.ErrorKind);
+    }
+
+    [Fact]
     public async Task Without_idle_the_mailbox_polls_with_noop_and_stores_new_mail_within_seconds()
     {
         await using var scripted = await ScriptedMailbox.StartAsync(output, idle: false);
@@ -423,6 +450,10 @@ public sealed class ScriptedServerSyncTests(ITestOutputHelper output)
     private sealed class RecordingObserver : IMailboxObserver
     {
         private readonly ConcurrentQueue<MessageEvent> _events = new();
+        private readonly ConcurrentQueue<MailboxStatus> _statuses = new();
+
+        /// <summary>Every status the mailbox announced, in order.</summary>
+        public IReadOnlyList<MailboxStatus> Statuses => [.. _statuses];
 
         public IReadOnlyList<string?> ReceivedSubjects =>
             [.. _events.Where(messageEvent => messageEvent.Kind == MessageEventKind.Received).Select(messageEvent => messageEvent.Summary?.Subject)];
@@ -436,6 +467,10 @@ public sealed class ScriptedServerSyncTests(ITestOutputHelper output)
             return Task.CompletedTask;
         }
 
-        public Task OnStatusChangedAsync(string mailboxId, MailboxStatus status) => Task.CompletedTask;
+        public Task OnStatusChangedAsync(string mailboxId, MailboxStatus status)
+        {
+            _statuses.Enqueue(status);
+            return Task.CompletedTask;
+        }
     }
 }
