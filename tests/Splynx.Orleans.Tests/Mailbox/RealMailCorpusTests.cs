@@ -22,6 +22,9 @@ public sealed class RealMailCorpusTests
     // APPENDed a second time: the same message twice on the server, one message in the service.
     private const string AppendedTwice = "03-thunderbird-alternative.eml";
 
+    // For the expected subjects read here with MimeKit, as the silo reads them (see MessageParser).
+    static RealMailCorpusTests() => System.Text.Encoding.RegisterProvider(System.Text.CodePagesEncodingProvider.Instance);
+
     [Fact]
     public async Task Every_message_of_real_mail_is_stored_as_itself_or_quarantined_and_only_stored_ones_are_marked_read()
     {
