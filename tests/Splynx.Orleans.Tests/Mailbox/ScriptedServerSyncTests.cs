@@ -98,6 +98,44 @@ public sealed class ScriptedServerSyncTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task After_a_uidvalidity_change_messages_sharing_a_message_id_are_each_recognised_and_none_is_announced_again()
+    {
+        await using var scripted = await ScriptedMailbox.StartAsync(output);
+        var server = scripted.Server;
+        var direct = Mail("outage tonight");
+        var listCopy = Mail("[noc-list] outage tonight");
+        listCopy.MessageId = direct.MessageId!;
+        var firstAlert = Mail("PROBLEM: Interface down", from: "zabbix@noc.test");
+        var secondAlert = Mail("PROBLEM: Interface down", from: "zabbix@noc.test");
+        firstAlert.Headers.Remove(HeaderId.MessageId);
+        secondAlert.Headers.Remove(HeaderId.MessageId);
+        secondAlert.Body = new TextPart("plain") { Text = "Host: olt-south-02" };
+        string[] subjects = ["outage tonight", "[noc-list] outage tonight", "PROBLEM: Interface down", "PROBLEM: Interface down"];
+        server.AddMessage(Inbox, direct, internalDate: LastSummer.AddDays(1));
+        server.AddMessage(Inbox, listCopy, internalDate: LastSummer.AddDays(2));
+        server.AddMessage(Inbox, firstAlert, internalDate: LastSummer.AddDays(3));
+        server.AddMessage(Inbox, secondAlert, internalDate: LastSummer.AddDays(4));
+        await scripted.EnableAsync(Tracking(markAsRead: true));
+        await scripted.WaitForStoredAsync(4);
+        await scripted.WaitForStateAsync(MailboxState.Idle);
+
+        using (server.Outage())
+        {
+            server.ChangeUidValidity(Inbox);
+            server.AddMessage(Inbox, Mail("after the rebuild"), internalDate: LastSummer.AddDays(5));
+        }
+
+        await scripted.WaitForStoredAsync(5);
+        await scripted.WaitForStateAsync(MailboxState.Idle);
+        await SettleAsync();
+        Assert.Equal([.. subjects, "after the rebuild"], scripted.Observer.ReceivedSubjects);
+        Assert.Equal([.. subjects, "after the rebuild"], await scripted.StoredSubjectsAsync());
+        // Each marked read once, as itself, before the rebuild; then only the new one.
+        Assert.Equal([.. subjects, "after the rebuild"], server.StoredSeen.Select(mark => mark.Subject));
+        scripted.AssertNothingRefused();
+    }
+
+    [Fact]
     public async Task A_message_expunged_while_its_body_is_fetched_is_skipped_and_the_sync_goes_on()
     {
         await using var scripted = await ScriptedMailbox.StartAsync(output);
