@@ -47,7 +47,7 @@ public sealed class MessageStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_same_message_id_at_a_new_uidvalidity_is_a_duplicate_and_the_row_moves_there()
+    public async Task The_same_message_at_a_new_uidvalidity_is_a_duplicate_and_the_row_moves_there()
     {
         var raw = Bytes(Message());
         var stored = await StoreOneAsync(Fetched(raw, Mailbox, Inbox(5, uidValidity: 100)));
@@ -62,7 +62,7 @@ public sealed class MessageStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_message_without_message_id_is_recognised_by_its_headers()
+    public async Task A_message_without_message_id_is_recognised_by_its_content()
     {
         var message = Message();
         message.Headers.Remove(HeaderId.MessageId);
