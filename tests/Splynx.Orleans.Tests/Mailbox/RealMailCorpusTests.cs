@@ -22,8 +22,23 @@ public sealed class RealMailCorpusTests
     // APPENDed a second time: the same message twice on the server, one message in the service.
     private const string AppendedTwice = "03-thunderbird-alternative.eml";
 
-    // For the expected subjects read here with MimeKit, as the silo reads them (see MessageParser).
-    static RealMailCorpusTests() => System.Text.Encoding.RegisterProvider(System.Text.CodePagesEncodingProvider.Instance);
+    // The subject each message is stored with, written out here rather than read with the parser under test.
+    private static readonly Dictionary<string, string> Subjects = new(StringComparer.Ordinal)
+    {
+        ["01-list-pgsql-general.eml"] = "Re: autovacuum not keeping up on a busy table",
+        ["02-list-crosspost-same-message-id.eml"] = "[ADMIN] Re: autovacuum not keeping up on a busy table",
+        ["03-thunderbird-alternative.eml"] = "Kein Internet seit dem Gewitter / no internet since the storm",
+        ["04-outlook-windows-1252.eml"] = "Invoice 2025-0931 – wrong amount",
+        ["05-gmail-reply-base64.eml"] = "Re: Przełączenie na światłowód",
+        ["06-monitoring-alert-no-message-id-a.eml"] = "PROBLEM: Interface down",
+        ["07-monitoring-alert-no-message-id-b.eml"] = "PROBLEM: Interface down",
+        ["08-forwarded-rfc822.eml"] = "Fwd: Abuse report for 203.0.113.77",
+        ["09-koi8-r.eml"] = "Не работает телевидение",
+        ["10-iso-2022-jp.eml"] = "回線工事のお知らせ",
+        ["11-content-type-only-header.eml"] = "",
+        ["12-odd-headers.eml"] = "Payment received - contract 77-0031 - thank you",
+        ["13-autoreply-reused-message-id.eml"] = "Automatic reply: Invoice 2025-0931",
+    };
 
     [Fact]
     public async Task Every_message_of_real_mail_is_stored_as_itself_or_quarantined_and_only_stored_ones_are_marked_read()
@@ -37,7 +52,9 @@ public sealed class RealMailCorpusTests
         var uidsByFile = await AppendCorpusAsync(user, [.. corpus, corpus.Single(path => Path.GetFileName(path) == AppendedTwice)]);
         var admin = "admin-" + Guid.NewGuid().ToString("N")[..10];
 
-        var mailbox = await harness.EnableAsync(admin, SettingsFor(user, Tracking(historicFrom: new DateOnly(2025, 1, 1), markAsRead: true)));
+        // With a deny list the envelopes (and their encoded words) are decoded before any body: charsets must work from the start.
+        var mailbox = await harness.EnableAsync(admin, SettingsFor(user,
+            Tracking(historicFrom: new DateOnly(2025, 1, 1), markAsRead: true, denyList: ["spam.example"])));
 
         var messages = corpus.Where(path => Path.GetFileName(path) != NotAMessage).ToList();
         await Eventually.TrueAsync(async () => (await harness.StoredAsync(admin)).Count >= messages.Count
@@ -46,13 +63,10 @@ public sealed class RealMailCorpusTests
         await Task.Delay(TimeSpan.FromSeconds(1));
 
         var stored = await harness.StoredAsync(admin);
-        var expectedSubjects = messages.Select(path => MimeMessage.Load(path).Subject ?? "").Order(StringComparer.Ordinal);
-        Assert.Equal(expectedSubjects, stored.Select(row => row.Subject).Order(StringComparer.Ordinal));
+        // Every message once, each subject decoded from its own charset.
+        Assert.Equal(messages.Select(path => Subjects[Path.GetFileName(path)]).Order(StringComparer.Ordinal),
+            stored.Select(row => row.Subject).Order(StringComparer.Ordinal));
         Assert.All(stored, row => Assert.Equal("in", row.Direction));
-        // Decoded from their own charsets, not mistaken for UTF-8.
-        Assert.Contains(stored, row => row.Subject == "Не работает телевидение");
-        Assert.Contains(stored, row => row.Subject == "回線工事のお知らせ");
-        Assert.Contains(stored, row => row.Subject == "Invoice 2025-0931 – wrong amount");
 
         var quarantined = Assert.Single(await mailbox.GetQuarantineAsync());
         Assert.Equal(uidsByFile[Path.Combine(Path.GetDirectoryName(corpus[0])!, NotAMessage)].Single(), quarantined.Uid);

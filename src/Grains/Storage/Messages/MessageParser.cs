@@ -9,10 +9,6 @@ namespace Splynx.Orleans.Storage.Messages;
 /// <summary>Reads the columns of a message from its raw RFC 822 bytes.</summary>
 internal static class MessageParser
 {
-    // .NET knows only the Unicode encodings, ASCII and Latin-1 until the code pages are registered; without them
-    // MimeKit reads windows-1252, KOI8-R, ISO-2022-JP, GB2312... as Latin-1, and the text comes out garbled.
-    static MessageParser() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
-
     private const int SnippetLength = 200;
 
     // Longer Message-IDs are junk, and would not fit a btree index entry (about 2,700 bytes).
