@@ -3,8 +3,8 @@ using MailKit;
 namespace Splynx.Orleans.Mailbox;
 
 /// <summary>
-/// Which candidate messages the settings let in: All/Unread (S2), the import start (S3) and the
-/// deny list (S5). Everything is decided from the summary, before any body is fetched, so denied or
+/// Which candidate messages the settings let in: All/Unread (S2, incoming mail only), the import start (S3)
+/// and the deny list (S5). Everything is decided from the summary, before any body is fetched, so denied or
 /// skipped mail is neither downloaded nor touched.
 /// </summary>
 internal sealed class ImportFilter(MailSettings settings, MessageDirection direction, DateTimeOffset importStart)
@@ -20,7 +20,9 @@ internal sealed class ImportFilter(MailSettings settings, MessageDirection direc
         {
             return false;
         }
-        if (settings.Tracking.Process == ProcessMode.Unread && summary.Flags.GetValueOrDefault().HasFlag(MessageFlags.Seen))
+        // Unread is about incoming mail: whatever the admin sent from another client sits in Sent already read.
+        if (settings.Tracking.Process == ProcessMode.Unread && direction == MessageDirection.In
+            && summary.Flags.GetValueOrDefault().HasFlag(MessageFlags.Seen))
         {
             return false;
         }

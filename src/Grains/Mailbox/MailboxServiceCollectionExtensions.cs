@@ -14,6 +14,10 @@ public static class MailboxServiceCollectionExtensions
     /// <summary>What the mailbox grains need on a silo: IMAP, the message store, secrets and sync timing.</summary>
     public static IServiceCollection AddMailboxSync(this IServiceCollection services, IConfiguration configuration)
     {
+        // .NET knows only the Unicode encodings, ASCII and Latin-1 until the code pages are registered, and MimeKit
+        // looks its charsets up once, the first time it decodes anything (an envelope, say): registered later,
+        // windows-1252, KOI8-R, ISO-2022-JP... stay unknown to it for the life of the process, and mail comes out garbled.
+        System.Text.Encoding.RegisterProvider(System.Text.CodePagesEncodingProvider.Instance);
         services.Configure<MailSyncOptions>(configuration.GetSection(MailSyncOptions.SectionName));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSecretProtection(configuration);

@@ -89,14 +89,17 @@ internal sealed partial class MailboxSynchronizer(
     private async Task RunSessionAsync(ImapClient client, MailSettings settings, CancellationToken stopping)
     {
         void InboxChanged(object? sender, EventArgs e) => _inboxChanged = true;
-        client.Inbox.CountChanged += InboxChanged;
+        // Held rather than asked for again: ImapClient.Inbox throws once the connection is gone, and a clean-up
+        // that throws would hide why the session ended.
+        var inbox = client.Inbox;
+        inbox.CountChanged += InboxChanged;
         try
         {
             await SyncSessionAsync(client, settings, stopping);
         }
         finally
         {
-            client.Inbox.CountChanged -= InboxChanged;
+            inbox.CountChanged -= InboxChanged;
         }
     }
 
@@ -154,14 +157,15 @@ internal sealed partial class MailboxSynchronizer(
         // "Done" ends IDLE politely (DONE, then the server's OK); stopping cuts it short.
         using var done = new CancellationTokenSource(wait, time);
         void EndIdle(object? sender, EventArgs e) => done.Cancel();
-        client.Inbox.CountChanged += EndIdle;
+        var inbox = client.Inbox;
+        inbox.CountChanged += EndIdle;
         try
         {
             await client.IdleAsync(done.Token, stopping);
         }
         finally
         {
-            client.Inbox.CountChanged -= EndIdle;
+            inbox.CountChanged -= EndIdle;
         }
     }
 
@@ -201,7 +205,7 @@ internal sealed partial class MailboxSynchronizer(
             if (cursor is not null && cursor.FolderName == folder.FullName)
             {
                 // UIDVALIDITY changed: every UID is new, the messages are not. Import again from the start;
-                // the store recognises each message by its Message-ID, so nothing is duplicated or announced.
+                // the store recognises each message by its content, so nothing is duplicated or announced.
                 LogUidValidityChanged(host.MailboxId, folder.FullName, cursor.UidValidity, uidValidity);
             }
             cursor = new SyncCursor(folder.FullName, uidValidity, 0);
@@ -521,7 +525,7 @@ internal sealed partial class MailboxSynchronizer(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Mailbox {MailboxId}: sync failed ({Kind}); retrying after a pause")]
     private partial void LogSyncFailed(Exception exception, string mailboxId, MailErrorKind kind);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Mailbox {MailboxId}: UIDVALIDITY of {Folder} changed from {Old} to {New}; re-synchronising by Message-ID")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Mailbox {MailboxId}: UIDVALIDITY of {Folder} changed from {Old} to {New}; re-synchronising by content")]
     private partial void LogUidValidityChanged(string mailboxId, string folder, long old, long @new);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Mailbox {MailboxId}: the chosen Sent folder {Folder} does not exist; detecting it instead")]

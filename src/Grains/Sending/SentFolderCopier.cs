@@ -7,7 +7,7 @@ namespace Splynx.Orleans.Sending;
 
 /// <summary>
 /// APPENDs a sent message to the admin's Sent folder, as a mail client does. The sync later finds it there
-/// and the store recognises it by its Message-ID, so it stays one message in the service.
+/// and the store recognises it by its content (the bytes the outbox stored), so it stays one message in the service.
 /// </summary>
 public sealed class SentFolderCopier(IImapConnector connector)
 {

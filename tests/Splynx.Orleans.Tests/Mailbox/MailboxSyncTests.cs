@@ -181,6 +181,30 @@ public sealed class MailboxSyncTests
         Assert.Equal([("my answer", "out")], stored);
     }
 
+    [Theory]
+    [InlineData(ProcessMode.All)]
+    [InlineData(ProcessMode.Unread)]
+    public async Task All_or_unread_applies_to_the_inbox_and_the_sent_folder_is_taken_whatever_its_flags(ProcessMode process)
+    {
+        await using var harness = await StartAsync();
+        var user = await LocalStack.CreateMailUserAsync();
+        // Written from another mail client: its copy in Sent is read, as every client leaves it.
+        await AppendAsync(user, MailClients.Message(user.Address, "customer@elsewhere.test", "answer from my phone"), MessageFlags.Seen,
+            LastYear, folder: "Sent");
+        await AppendAsync(user, MailClients.Message("customer@elsewhere.test", user.Address, "incoming, read"), MessageFlags.Seen, LastYear);
+        await AppendAsync(user, MailClients.Message("customer@elsewhere.test", user.Address, "incoming, unread"), MessageFlags.None, LastYear);
+        var admin = Admin();
+        (string, string)[] expected = process == ProcessMode.All
+            ? [("incoming, read", "in"), ("incoming, unread", "in"), ("answer from my phone", "out")]
+            : [("incoming, unread", "in"), ("answer from my phone", "out")];
+
+        var mailbox = await harness.EnableAsync(admin, SettingsFor(user, Tracking(process, historicFrom: new DateOnly(2025, 1, 1))));
+        await harness.WaitForStoredAsync(admin, expected.Length);
+        await WaitForStateAsync(mailbox, MailboxState.Idle);
+
+        Assert.Equal(expected.Order(), (await harness.StoredAsync(admin)).Order());
+    }
+
     [Fact]
     public async Task A_wrong_password_puts_the_mailbox_in_an_auth_error_and_keeps_retrying_slowly()
     {

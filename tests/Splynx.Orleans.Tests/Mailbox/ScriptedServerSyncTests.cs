@@ -98,6 +98,44 @@ public sealed class ScriptedServerSyncTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task After_a_uidvalidity_change_messages_sharing_a_message_id_are_each_recognised_and_none_is_announced_again()
+    {
+        await using var scripted = await ScriptedMailbox.StartAsync(output);
+        var server = scripted.Server;
+        var direct = Mail("outage tonight");
+        var listCopy = Mail("[noc-list] outage tonight");
+        listCopy.MessageId = direct.MessageId!;
+        var firstAlert = Mail("PROBLEM: Interface down", from: "zabbix@noc.test");
+        var secondAlert = Mail("PROBLEM: Interface down", from: "zabbix@noc.test");
+        firstAlert.Headers.Remove(HeaderId.MessageId);
+        secondAlert.Headers.Remove(HeaderId.MessageId);
+        secondAlert.Body = new TextPart("plain") { Text = "Host: olt-south-02" };
+        string[] subjects = ["outage tonight", "[noc-list] outage tonight", "PROBLEM: Interface down", "PROBLEM: Interface down"];
+        server.AddMessage(Inbox, direct, internalDate: LastSummer.AddDays(1));
+        server.AddMessage(Inbox, listCopy, internalDate: LastSummer.AddDays(2));
+        server.AddMessage(Inbox, firstAlert, internalDate: LastSummer.AddDays(3));
+        server.AddMessage(Inbox, secondAlert, internalDate: LastSummer.AddDays(4));
+        await scripted.EnableAsync(Tracking(markAsRead: true));
+        await scripted.WaitForStoredAsync(4);
+        await scripted.WaitForStateAsync(MailboxState.Idle);
+
+        using (server.Outage())
+        {
+            server.ChangeUidValidity(Inbox);
+            server.AddMessage(Inbox, Mail("after the rebuild"), internalDate: LastSummer.AddDays(5));
+        }
+
+        await scripted.WaitForStoredAsync(5);
+        await scripted.WaitForStateAsync(MailboxState.Idle);
+        await SettleAsync();
+        Assert.Equal([.. subjects, "after the rebuild"], scripted.Observer.ReceivedSubjects);
+        Assert.Equal([.. subjects, "after the rebuild"], await scripted.StoredSubjectsAsync());
+        // Each marked read once, as itself, before the rebuild; then only the new one.
+        Assert.Equal([.. subjects, "after the rebuild"], server.StoredSeen.Select(mark => mark.Subject));
+        scripted.AssertNothingRefused();
+    }
+
+    [Fact]
     public async Task A_message_expunged_while_its_body_is_fetched_is_skipped_and_the_sync_goes_on()
     {
         await using var scripted = await ScriptedMailbox.StartAsync(output);
@@ -150,6 +188,33 @@ public sealed class ScriptedServerSyncTests(ITestOutputHelper output)
         Assert.Equal(["before the drop", "while disconnected"], await scripted.StoredSubjectsAsync());
         Assert.Equal(["before the drop", "while disconnected"], scripted.Observer.ReceivedSubjects);
         scripted.AssertNothingRefused();
+    }
+
+    [Fact]
+    public async Task A_connection_dropped_by_the_server_is_reported_as_the_lost_connection()
+    {
+        await using var scripted = await ScriptedMailbox.StartAsync(output);
+        var server = scripted.Server;
+        server.AddMessage(Inbox, Mail("before the drop"), internalDate: LastSummer);
+        await scripted.EnableAsync(Tracking());
+        await scripted.WaitForStoredAsync(1);
+        await scripted.WaitForStateAsync(MailboxState.Idle);
+        await Eventually.TrueAsync(() => Task.FromResult(server.Idling == 1), TimeSpan.FromSeconds(10), "the mailbox to be in IDLE");
+
+        var before = scripted.Observer.Statuses.Count;
+        MailboxStatus? error;
+        using (server.Outage())
+        {
+            error = await Eventually.ReturnsAsync(
+                () => Task.FromResult(scripted.Observer.Statuses.Skip(before).FirstOrDefault(status => status.State == MailboxState.Error)),
+                status => status is not null, TimeSpan.FromSeconds(10), "an error status after the drop");
+        }
+
+        // What the person sees is what happened to the connection, not what the clean-up after it tripped over.
+        Assert.NotNull(error);
+        Assert.DoesNotContain("not connected", error.Error, StringComparison.OrdinalIgnoreCase);
+        Assert.True(error.Error?.Contains($"127.0.0.1:{server.Port} was lost", StringComparison.Ordinal), error.Error);
+        Assert.Equal(MailErrorKind.Connect, error.ErrorKind);
     }
 
     [Fact]
@@ -423,6 +488,10 @@ public sealed class ScriptedServerSyncTests(ITestOutputHelper output)
     private sealed class RecordingObserver : IMailboxObserver
     {
         private readonly ConcurrentQueue<MessageEvent> _events = new();
+        private readonly ConcurrentQueue<MailboxStatus> _statuses = new();
+
+        /// <summary>Every status the mailbox announced, in order.</summary>
+        public IReadOnlyList<MailboxStatus> Statuses => [.. _statuses];
 
         public IReadOnlyList<string?> ReceivedSubjects =>
             [.. _events.Where(messageEvent => messageEvent.Kind == MessageEventKind.Received).Select(messageEvent => messageEvent.Summary?.Subject)];
@@ -436,6 +505,10 @@ public sealed class ScriptedServerSyncTests(ITestOutputHelper output)
             return Task.CompletedTask;
         }
 
-        public Task OnStatusChangedAsync(string mailboxId, MailboxStatus status) => Task.CompletedTask;
+        public Task OnStatusChangedAsync(string mailboxId, MailboxStatus status)
+        {
+            _statuses.Enqueue(status);
+            return Task.CompletedTask;
+        }
     }
 }

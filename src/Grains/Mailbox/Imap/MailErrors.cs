@@ -26,6 +26,9 @@ public static class MailErrors
                 return DescribeSocket(socket, server, port);
             case IOException { InnerException: SocketException socket }:
                 return DescribeSocket(socket, server, port);
+            case ImapProtocolException when exception.Message.Contains("unexpectedly disconnected", StringComparison.Ordinal):
+                // MailKit's words for a connection the server closed (or that died) under a command: not a protocol error.
+                return (MailErrorKind.Connect, $"The connection to {server}:{port} was lost: the server closed it.");
             case ImapProtocolException or ProtocolException or ImapCommandException or NotSupportedException:
                 return (MailErrorKind.Protocol, $"{server}:{port} did not behave as an IMAP server should: {exception.Message}");
             case IOException:
@@ -43,6 +46,8 @@ public static class MailErrors
             (MailErrorKind.Timeout, $"{server}:{port} did not answer in time."),
         SocketError.ConnectionRefused =>
             (MailErrorKind.Connect, $"{server} refused the connection on port {port}: check the port."),
+        SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown =>
+            (MailErrorKind.Connect, $"The connection to {server}:{port} was lost: {socket.Message}"),
         _ => (MailErrorKind.Connect, $"Could not connect to {server}:{port}: {socket.Message}"),
     };
 }

@@ -23,8 +23,8 @@ public enum StoreOutcomeKind
     Stored,
 
     /// <summary>
-    /// Already stored (same server location, or the same message by Message-ID, or by fingerprint when
-    /// it has none, in the same mailbox and direction). The stored row now points at this location.
+    /// Already stored: the same server location, or the same content (<see cref="ContentKey"/>) in the same mailbox
+    /// and direction, whatever the Message-ID. The stored row now points at this location.
     /// </summary>
     Duplicate,
 

@@ -130,18 +130,19 @@ internal sealed class MessageBatchWriter(NpgsqlConnection connection)
         batch.BatchCommands.Add(new NpgsqlBatchCommand("SAVEPOINT store_attempt"));
         var insert = new NpgsqlBatchCommand("""
             WITH candidates AS (
-                SELECT * FROM unnest(@mailbox_ids, @directions, @folders, @uid_validities, @uids, @dedupe_keys, @message_ids,
-                                     @in_reply_tos, @references, @from_addresses, @from_names, @tos, @ccs, @subjects, @dates,
-                                     @internal_dates, @snippets, @text_bodies, @html_bodies, @has_attachments, @raw_sizes, @searches)
+                SELECT * FROM unnest(@mailbox_ids, @directions, @folders, @uid_validities, @uids, @dedupe_keys, @legacy_keys,
+                                     @message_ids, @in_reply_tos, @references, @from_addresses, @from_names, @tos, @ccs, @subjects,
+                                     @dates, @internal_dates, @snippets, @text_bodies, @html_bodies, @has_attachments, @raw_sizes,
+                                     @searches)
                        WITH ORDINALITY
-                       AS c (mailbox_id, direction, folder, uid_validity, uid, dedupe_key, message_id, in_reply_to, refs,
-                             from_address, from_name, to_list, cc_list, subject, date, internal_date, snippet, text_body,
+                       AS c (mailbox_id, direction, folder, uid_validity, uid, dedupe_key, legacy_key, message_id, in_reply_to,
+                             refs, from_address, from_name, to_list, cc_list, subject, date, internal_date, snippet, text_body,
                              html_body, has_attachments, raw_size, search, ordinal)),
             inserted AS (
-                INSERT INTO mail_messages (mailbox_id, direction, folder, uid_validity, uid, dedupe_key, message_id, in_reply_to,
-                                           "references", from_address, from_name, "to", cc, subject, date, internal_date,
+                INSERT INTO mail_messages (mailbox_id, direction, folder, uid_validity, uid, dedupe_key, content_key, message_id,
+                                           in_reply_to, "references", from_address, from_name, "to", cc, subject, date, internal_date,
                                            snippet, text_body, html_body, has_attachments, raw_size, search, search_version, customer_id)
-                SELECT c.mailbox_id, c.direction, c.folder, c.uid_validity, c.uid, c.dedupe_key, c.message_id, c.in_reply_to,
+                SELECT c.mailbox_id, c.direction, c.folder, c.uid_validity, c.uid, c.dedupe_key, true, c.message_id, c.in_reply_to,
                        ARRAY(SELECT jsonb_array_elements_text(c.refs)), c.from_address, c.from_name, c.to_list, c.cc_list,
                        c.subject, c.date, c.internal_date, c.snippet, c.text_body, c.html_body, c.has_attachments, c.raw_size,
                        c.search, @search_version,
@@ -150,6 +151,13 @@ internal sealed class MessageBatchWriter(NpgsqlConnection connection)
                   FROM candidates c
                  WHERE NOT EXISTS (SELECT 1 FROM mail_tombstones t
                                     WHERE t.mailbox_id = c.mailbox_id AND t.direction = c.direction AND t.dedupe_key = c.dedupe_key)
+                   -- Rows and tombstones from before messages were keyed by content (see ContentKeySchema).
+                   AND NOT EXISTS (SELECT 1 FROM mail_tombstones t
+                                    WHERE t.mailbox_id = c.mailbox_id AND t.direction = c.direction AND t.dedupe_key = c.legacy_key
+                                      AND NOT t.content_key)
+                   AND NOT EXISTS (SELECT 1 FROM mail_messages l
+                                    WHERE l.mailbox_id = c.mailbox_id AND l.direction = c.direction AND l.dedupe_key = c.legacy_key
+                                      AND NOT l.content_key AND (l.folder, l.uid_validity) IS DISTINCT FROM (c.folder, c.uid_validity))
                  ORDER BY c.ordinal
                 ON CONFLICT DO NOTHING
                 RETURNING id, mailbox_id, folder, uid_validity, uid, customer_id),
@@ -173,6 +181,7 @@ internal sealed class MessageBatchWriter(NpgsqlConnection connection)
         parameters.AddWithValue("uid_validities", NpgsqlDbType.Array | NpgsqlDbType.Bigint, messages.ConvertAll(m => m.Location.UidValidity));
         parameters.AddWithValue("uids", NpgsqlDbType.Array | NpgsqlDbType.Bigint, messages.ConvertAll(m => m.Location.Uid));
         parameters.AddWithValue("dedupe_keys", TextArray, messages.ConvertAll(m => m.DedupeKey));
+        parameters.AddWithValue("legacy_keys", TextArray, messages.ConvertAll(m => m.LegacyKey));
         parameters.AddWithValue("message_ids", TextArray, messages.ConvertAll(m => m.MessageId));
         parameters.AddWithValue("in_reply_tos", TextArray, messages.ConvertAll(m => m.InReplyTo));
         // Message-ID lists of differing lengths do not fit a two-dimensional array.
@@ -290,16 +299,22 @@ internal sealed class MessageBatchWriter(NpgsqlConnection connection)
     {
         var command = new NpgsqlBatchCommand("""
             WITH inserted AS (
-                INSERT INTO mail_messages (mailbox_id, direction, folder, uid_validity, uid, dedupe_key, message_id, in_reply_to,
-                                           "references", from_address, from_name, "to", cc, subject, date, internal_date,
+                INSERT INTO mail_messages (mailbox_id, direction, folder, uid_validity, uid, dedupe_key, content_key, message_id,
+                                           in_reply_to, "references", from_address, from_name, "to", cc, subject, date, internal_date,
                                            snippet, text_body, html_body, has_attachments, raw_size, search, search_version, customer_id)
-                SELECT @mailbox_id, @direction, @folder, @uid_validity, @uid, @dedupe_key, @message_id, @in_reply_to,
+                SELECT @mailbox_id, @direction, @folder, @uid_validity, @uid, @dedupe_key, true, @message_id, @in_reply_to,
                        @references, @from_address, @from_name, @to, @cc, @subject, @date, @internal_date,
                        @snippet, @text_body, @html_body, @has_attachments, @raw_size, @search, @search_version,
                        -- Paired as it arrives (see CustomersSchema).
                        pair_customer(@direction, @from_address, @to || @cc)
                  WHERE NOT EXISTS (SELECT 1 FROM mail_tombstones
                                     WHERE mailbox_id = @mailbox_id AND direction = @direction AND dedupe_key = @dedupe_key)
+                   AND NOT EXISTS (SELECT 1 FROM mail_tombstones
+                                    WHERE mailbox_id = @mailbox_id AND direction = @direction AND dedupe_key = @legacy_key
+                                      AND NOT content_key)
+                   AND NOT EXISTS (SELECT 1 FROM mail_messages
+                                    WHERE mailbox_id = @mailbox_id AND direction = @direction AND dedupe_key = @legacy_key
+                                      AND NOT content_key AND (folder, uid_validity) IS DISTINCT FROM (@folder, @uid_validity))
                 ON CONFLICT DO NOTHING
                 RETURNING id, customer_id),
             attachments AS (
@@ -361,12 +376,15 @@ internal sealed class MessageBatchWriter(NpgsqlConnection connection)
             var resolve = new NpgsqlBatchCommand($"""
                 WITH tombstone AS (
                     SELECT 1 FROM mail_tombstones
-                     WHERE mailbox_id = @mailbox_id AND direction = @direction AND dedupe_key = @dedupe_key),
+                     WHERE mailbox_id = @mailbox_id AND direction = @direction
+                       AND (dedupe_key = @dedupe_key OR (dedupe_key = @legacy_key AND NOT content_key))),
                 stored AS (
                     SELECT m.id FROM mail_messages m
                      WHERE m.mailbox_id = @mailbox_id
                        AND ((m.folder = @folder AND m.uid_validity = @uid_validity AND m.uid = @uid)
-                            OR (m.direction = @direction AND m.dedupe_key = @dedupe_key))
+                            OR (m.direction = @direction AND m.dedupe_key = @dedupe_key AND m.content_key)
+                            OR (m.direction = @direction AND m.dedupe_key = @legacy_key AND NOT m.content_key
+                                AND (m.folder, m.uid_validity) IS DISTINCT FROM (@folder, @uid_validity)))
                        AND NOT EXISTS (SELECT 1 FROM tombstone)
                      ORDER BY (m.folder = @folder AND m.uid_validity = @uid_validity AND m.uid = @uid) DESC
                      LIMIT 1),
@@ -467,6 +485,7 @@ internal sealed class MessageBatchWriter(NpgsqlConnection connection)
         parameters.AddWithValue("mailbox_id", NpgsqlDbType.Text, message.MailboxId);
         parameters.AddWithValue("direction", NpgsqlDbType.Text, message.DirectionText);
         parameters.AddWithValue("dedupe_key", NpgsqlDbType.Text, message.DedupeKey);
+        parameters.AddWithValue("legacy_key", NpgsqlDbType.Text, message.LegacyKey);
         parameters.AddWithValue("folder", NpgsqlDbType.Text, message.Location.Folder);
         parameters.AddWithValue("uid_validity", NpgsqlDbType.Bigint, message.Location.UidValidity);
         parameters.AddWithValue("uid", NpgsqlDbType.Bigint, message.Location.Uid);

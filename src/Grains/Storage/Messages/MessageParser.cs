@@ -23,7 +23,9 @@ internal static class MessageParser
         var mime = await new MimeParser(raw, MimeFormat.Entity, persistent: true).ParseMessageAsync(cancellationToken);
         try
         {
-            if (mime.Headers.Count == 0)
+            // MimeKit files the Content-* fields of a message without a multipart body with that body: a message
+            // whose only header field is its Content-Type has one.
+            if (mime.Headers.Count == 0 && (mime.Body?.Headers.Count ?? 0) == 0)
             {
                 throw new FormatException("The message has no header fields.");
             }
@@ -38,7 +40,8 @@ internal static class MessageParser
 
             return new ParsedMessage(fetched, mime)
             {
-                DedupeKey = messageId ?? await FingerprintAsync(mime, raw, cancellationToken),
+                DedupeKey = await ContentKey.ComputeAsync(raw, cancellationToken),
+                LegacyKey = messageId ?? await LegacyFingerprintAsync(mime, raw, cancellationToken),
                 MessageId = messageId,
                 InReplyTo = DatabaseText.Clean(mime.InReplyTo),
                 References = [.. mime.References.Select(reference => DatabaseText.Clean(reference)!)],
@@ -71,10 +74,10 @@ internal static class MessageParser
         mime.Headers[HeaderId.Date] is { } value && DateUtils.TryParse(value, out var date) ? date : null;
 
     /// <summary>
-    /// Identifies a message without a Message-ID by the headers that its copies share. A message that has
-    /// none of them either is identified by its bytes, so that unrelated header-less mail never collapses into one.
+    /// The key that messages were stored under before they were keyed by content (<see cref="ContentKey"/>), for a
+    /// message without a Message-ID: a hash of the headers that its copies share, or of its bytes when it has none of them.
     /// </summary>
-    private static async Task<string> FingerprintAsync(MimeMessage mime, Stream raw, CancellationToken cancellationToken)
+    private static async Task<string> LegacyFingerprintAsync(MimeMessage mime, Stream raw, CancellationToken cancellationToken)
     {
         string[] fields =
         [

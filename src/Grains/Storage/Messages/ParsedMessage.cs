@@ -12,8 +12,14 @@ internal sealed class ParsedMessage(FetchedMessage fetched, MimeMessage mime) : 
 {
     public FetchedMessage Fetched { get; } = fetched;
 
-    /// <summary>The Message-ID, or <c>fp:</c> and a hash of the headers that identify a message without one.</summary>
+    /// <summary>What identifies the message: its content (<see cref="ContentKey"/>), whatever its Message-ID.</summary>
     public required string DedupeKey { get; init; }
+
+    /// <summary>
+    /// The key rows stored before migration 14 carry (the Message-ID, or <c>fp:</c> and a hash of some headers): the
+    /// only way to recognise the message in such a row once its server location has changed.
+    /// </summary>
+    public required string LegacyKey { get; init; }
 
     public required string? MessageId { get; init; }
 

@@ -145,10 +145,10 @@ public sealed partial class PostgresMessageStore(NpgsqlDataSource dataSource, IL
         await using var command = dataSource.CreateCommand("""
             WITH deleted AS (
                 DELETE FROM mail_messages WHERE mailbox_id = @mailbox_id AND id = @id
-                RETURNING mailbox_id, direction, dedupe_key),
+                RETURNING mailbox_id, direction, dedupe_key, content_key),
             tombstoned AS (
-                INSERT INTO mail_tombstones (mailbox_id, direction, dedupe_key)
-                SELECT mailbox_id, direction, dedupe_key FROM deleted
+                INSERT INTO mail_tombstones (mailbox_id, direction, dedupe_key, content_key)
+                SELECT mailbox_id, direction, dedupe_key, content_key FROM deleted
                 ON CONFLICT DO NOTHING)
             SELECT count(*) FROM deleted
             """);
@@ -168,10 +168,10 @@ public sealed partial class PostgresMessageStore(NpgsqlDataSource dataSource, IL
                    AND ((@address <> '' AND m.from_address = @address)
                         OR (@domain <> '' AND (regexp_replace(m.from_address, '^.*@', '') = @domain
                                                OR right(m.from_address, length(@domain) + 1) = '.' || @domain)))
-                RETURNING id, mailbox_id, direction, dedupe_key),
+                RETURNING id, mailbox_id, direction, dedupe_key, content_key),
             tombstoned AS (
-                INSERT INTO mail_tombstones (mailbox_id, direction, dedupe_key)
-                SELECT mailbox_id, direction, dedupe_key FROM deleted
+                INSERT INTO mail_tombstones (mailbox_id, direction, dedupe_key, content_key)
+                SELECT mailbox_id, direction, dedupe_key, content_key FROM deleted
                 ON CONFLICT DO NOTHING)
             SELECT id FROM deleted ORDER BY id
             """);

@@ -21,5 +21,6 @@ public static class SchemaHistory
         SearchVersionSchema.Migration,
         AdminSessionsSchema.Migration,
         LoginFailuresSchema.Migration,
+        ContentKeySchema.Migration,
     ];
 }
