@@ -1,5 +1,6 @@
 using Splynx.Orleans.WebHost.Admins;
 using Splynx.Orleans.WebHost.Api;
+using Splynx.Orleans.WebHost.BrowserApp;
 using Splynx.Orleans.WebHost.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -9,9 +10,10 @@ builder.AddBootstrapAdmin();
 builder.AddSplynxApi();
 
 var app = builder.Build();
+app.UseSecurityHeaders();
 app.UseSplynxApi();
-app.UseDefaultFiles();
-app.UseStaticFiles();
+app.UseBrowserApp();
 app.MapDefaultEndpoints();
 app.MapSplynxApi();
+app.MapBrowserApp();
 app.Run();
