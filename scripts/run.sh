@@ -28,6 +28,8 @@ for user in alice bob carol; do
   bash scripts/stack.sh add-user "$user" "${!password_var}" >/dev/null
 done
 
+# The browser app first: the web host's build copies it next to the program.
+bash scripts/client.sh build
 dotnet build src/WebHost -c Release --nologo -v quiet
 
 export ConnectionStrings__Postgres="$STACK_PG_CONNECTION"
@@ -44,13 +46,14 @@ export DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development
 web_host=$!
 trap 'kill -TERM "$web_host" 2>/dev/null; wait "$web_host"' INT TERM
 
+# In a subshell whose errors go nowhere: a refused connection while the host starts is expected, not news.
 ready() {
-  exec 3<>"/dev/tcp/127.0.0.1/${port}" 2>/dev/null || return 1
-  printf 'GET /readyz HTTP/1.0\r\nHost: localhost\r\n\r\n' >&3
-  local status
-  read -r _ status _ <&3 || true
-  exec 3>&-
-  [ "$status" = "200" ]
+  (
+    exec 3<>"/dev/tcp/127.0.0.1/${port}" || exit 1
+    printf 'GET /readyz HTTP/1.0\r\nHost: localhost\r\n\r\n' >&3
+    read -r _ status _ <&3 || true
+    [ "$status" = "200" ]
+  ) 2>/dev/null
 }
 for _ in $(seq 1 120); do
   ready && break
