@@ -40,6 +40,12 @@ export Bootstrap__AdminLogin=admin
 export Bootstrap__AdminPassword="$ADMIN_PASSWORD"
 export ASPNETCORE_URLS="http://127.0.0.1:${port}"
 export DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development
+# A living demo, seeded once per fresh database: admins alice and bob (their sign-in password is that of their
+# mail account) syncing the stack's mailboxes, alice granting bob access, customers, leads and a few messages.
+export Demo__Seed=true
+export Demo__MailHost="$STACK_IMAP_HOST" Demo__MailDomain="$STACK_MAIL_DOMAIN"
+export Demo__ImapPort="$STACK_IMAP_PORT" Demo__SubmissionPort="$STACK_SUBMISSION_PORT" Demo__SmtpPort="$STACK_SMTP_PORT"
+export Demo__Passwords__alice="$MAIL_PASSWORD_alice" Demo__Passwords__bob="$MAIL_PASSWORD_bob"
 
 # From its output folder, which is its content root (appsettings.json, wwwroot).
 (cd src/WebHost/bin/Release/net10.0 && exec dotnet Splynx.Orleans.WebHost.dll) &
@@ -66,7 +72,11 @@ cat <<BANNER
 
   Splynx.Orleans is running: http://127.0.0.1:${port}/   (readiness: /readyz)
 
-  Log in as the super-admin:  admin / ${ADMIN_PASSWORD}
+  Sign in as the super-admin:  admin / ${ADMIN_PASSWORD}
+  or as a demo admin (mailbox synced, alice lets bob read hers):
+    alice / ${MAIL_PASSWORD_alice}
+    bob   / ${MAIL_PASSWORD_bob}
+  Watch mail arrive:  scripts/demo-mail.sh alice "jan.kowalski@unknown.example" "Is fibre available in my street?"
 
   Demo mail accounts for My Profile (IMAP ${STACK_IMAP_HOST}:${STACK_IMAP_PORT} STARTTLS or ${STACK_IMAPS_PORT} SSL,
   SMTP submission ${STACK_SUBMISSION_PORT} STARTTLS or ${STACK_SMTPS_PORT} SSL, self-signed certificate):

@@ -137,7 +137,7 @@ internal sealed partial class DemoSeeder(
                 LogSettingsRefused(logger, login, string.Join("; ", result.Errors.Select(error => $"{error.Key} {string.Join(", ", error.Value)}")));
             }
         }
-        LogSeeded(logger, string.Join(", ", DemoAdmins.Select(admin => admin.Login)));
+        LogSeeded(logger);
     }
 
     private async Task DeliverAsync(DemoOptions demo, CancellationToken cancellationToken)
@@ -150,7 +150,7 @@ internal sealed partial class DemoSeeder(
             sentAt = sentAt.AddMinutes(37);
             var message = new MimeMessage { Subject = subject, Date = sentAt, Body = new TextPart("plain") { Text = body } };
             message.From.Add(new MailboxAddress(fromName, from));
-            message.To.Add(new MailboxAddress(to, $"{to}@{demo.MailDomain}"));
+            message.To.Add(new MailboxAddress(DemoAdmins.First(admin => admin.Login == to).Name, $"{to}@{demo.MailDomain}"));
             await smtp.SendAsync(message, cancellationToken);
         }
         await smtp.DisconnectAsync(quit: true, cancellationToken);
@@ -159,8 +159,8 @@ internal sealed partial class DemoSeeder(
     [LoggerMessage(Level = LogLevel.Information, Message = "Demo data is already there; nothing seeded.")]
     private static partial void LogAlreadySeeded(ILogger logger);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Demo seeded: admins {Admins} with their mailboxes, customers, leads and mail.")]
-    private static partial void LogSeeded(ILogger logger, string admins);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Demo seeded: admins alice and bob with their mailboxes, customers, leads and mail.")]
+    private static partial void LogSeeded(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The demo mail settings of {Login} were refused: {Errors}")]
     private static partial void LogSettingsRefused(ILogger logger, string login, string errors);

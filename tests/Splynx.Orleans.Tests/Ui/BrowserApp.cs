@@ -74,11 +74,18 @@ public sealed class BrowserApp : IAsyncLifetime
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Sign out" })).ToBeVisibleAsync();
     }
 
-    /// <summary>Keeps a picture of the screen under .test-results/screenshots, for people to look at.</summary>
+    /// <summary>
+    /// Keeps a picture of the whole screen under .test-results/screenshots, for people to look at. The window is
+    /// made as tall as the page first, so that sticky bars sit where a person sees them, not mid-page.
+    /// </summary>
     public static async Task ScreenshotAsync(IPage page, string name)
     {
         Directory.CreateDirectory(ScreenshotFolder);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, name + ".png"), FullPage = true });
+        var viewport = page.ViewportSize ?? new ViewportSize { Width = 1280, Height = 900 };
+        var height = await page.EvaluateAsync<int>("() => document.documentElement.scrollHeight");
+        await page.SetViewportSizeAsync(viewport.Width, Math.Max(viewport.Height, height));
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, name + ".png") });
+        await page.SetViewportSizeAsync(viewport.Width, viewport.Height);
     }
 
     /// <summary>axe-core over the whole page: no serious or critical violation.</summary>

@@ -79,7 +79,7 @@ function SystemSmtpForm({ saved }: { saved: SystemSmtp }) {
     onError: (error) => {
       if (error instanceof ApiError && error.status === 400) {
         setErrors(error.fieldErrors);
-        setOutcome({ ok: false, text: "Not saved: correct the fields marked below." });
+        setOutcome({ ok: false, text: "Not saved: correct the fields marked in red." });
       } else {
         setOutcome({ ok: false, text: `Not saved: ${error.message}` });
       }

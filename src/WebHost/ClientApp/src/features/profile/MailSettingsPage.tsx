@@ -91,7 +91,7 @@ function MailSettingsForm({ saved }: { saved: MailSettings }) {
   function takeProblem(error: unknown, show: (outcome: Outcome) => void, headline: string) {
     if (error instanceof ApiError && error.status === 400) {
       setErrors(error.fieldErrors);
-      show({ ok: false, headline, detail: "Correct the fields marked below." });
+      show({ ok: false, headline, detail: "Correct the fields marked in red." });
     } else {
       show(outcomeOf(error));
     }
@@ -405,21 +405,24 @@ function MailSettingsForm({ saved }: { saved: MailSettings }) {
           disabled={!smtpOwnServer}
           onChange={(value) => set("smtpDontValidateCertificate", value)}
         />
-        <p className="hint">SMTP tests use the saved settings: save first.</p>
-        <div className="field-row field-row-end">
-          <TextField label="Test email to" type="email" className="field-wide" value={testTo} onChange={(event) => setTestTo(event.target.value)} />
-          <button type="button" className="button" onClick={() => sendTest.mutate()} disabled={sendTest.isPending || !testTo.trim()}>
-            Send test email
-          </button>
-        </div>
-        <div className="actions">
-          <button type="button" className="button" onClick={() => testSmtpConnection.mutate()} disabled={testSmtpConnection.isPending}>
-            Test SMTP connection
-          </button>
-          {(testSmtpConnection.isPending || sendTest.isPending) && <span className="muted">Talking to the server…</span>}
-        </div>
-        <div aria-live="polite">
-          <OutcomeNotice outcome={smtpOutcome} />
+        <div className="subsection">
+          <h3>Check sending</h3>
+          <p className="hint">These use the saved SMTP settings: save your changes first.</p>
+          <div className="actions">
+            <button type="button" className="button" onClick={() => testSmtpConnection.mutate()} disabled={testSmtpConnection.isPending}>
+              Test SMTP connection
+            </button>
+            {(testSmtpConnection.isPending || sendTest.isPending) && <span className="muted">Talking to the server…</span>}
+          </div>
+          <div className="field-row field-row-end">
+            <TextField label="Test email to" type="email" className="field-wide" value={testTo} onChange={(event) => setTestTo(event.target.value)} />
+            <button type="button" className="button" onClick={() => sendTest.mutate()} disabled={sendTest.isPending || !testTo.trim()}>
+              Send test email
+            </button>
+          </div>
+          <div aria-live="polite">
+            <OutcomeNotice outcome={smtpOutcome} />
+          </div>
         </div>
       </Section>
 
