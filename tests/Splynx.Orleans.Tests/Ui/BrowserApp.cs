@@ -59,8 +59,14 @@ public sealed class BrowserApp : IAsyncLifetime
         });
         context.SetDefaultTimeout(15_000);
         var page = await context.NewPageAsync();
-        // What the app writes to the console explains a failure; a CSP violation is a failure of its own.
-        page.Console += (_, message) => Console.WriteLine($"[browser {message.Type}] {message.Text}");
+        // What the app writes to the console explains a failure. Answers 401 and 400 are expected (signed out, field errors).
+        page.Console += (_, message) =>
+        {
+            if (!message.Text.StartsWith("Failed to load resource: the server responded with a status of 4", StringComparison.Ordinal))
+            {
+                Console.WriteLine($"[browser {message.Type}] {message.Text}");
+            }
+        };
         return page;
     }
 
@@ -81,11 +87,11 @@ public sealed class BrowserApp : IAsyncLifetime
     public static async Task ScreenshotAsync(IPage page, string name)
     {
         Directory.CreateDirectory(ScreenshotFolder);
-        var viewport = page.ViewportSize ?? new ViewportSize { Width = 1280, Height = 900 };
-        var height = await page.EvaluateAsync<int>("() => document.documentElement.scrollHeight");
-        await page.SetViewportSizeAsync(viewport.Width, Math.Max(viewport.Height, height));
+        var (width, height) = page.ViewportSize is { } viewport ? (viewport.Width, viewport.Height) : (1280, 900);
+        var pageHeight = await page.EvaluateAsync<int>("() => document.documentElement.scrollHeight");
+        await page.SetViewportSizeAsync(width, Math.Max(height, pageHeight));
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, name + ".png") });
-        await page.SetViewportSizeAsync(viewport.Width, viewport.Height);
+        await page.SetViewportSizeAsync(width, height);
     }
 
     /// <summary>axe-core over the whole page: no serious or critical violation.</summary>

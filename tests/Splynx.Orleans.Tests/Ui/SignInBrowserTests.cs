@@ -25,7 +25,7 @@ public sealed class SignInBrowserTests(BrowserApp app)
         await Expect(page.GetByText("Signed in as")).ToContainTextAsync(ApiHost.BossLogin);
         await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Connected" })).ToBeVisibleAsync();
         await BrowserApp.AssertAccessibleAsync(page);
-        await BrowserApp.ScreenshotAsync(page, "inbox-placeholder");
+        await BrowserApp.ScreenshotAsync(page, "shell");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sign in" })).ToBeVisibleAsync();

@@ -98,3 +98,34 @@ export interface MailboxStatusPush {
   mailboxId: string;
   status: MailboxStatus;
 }
+
+export interface MailAddress {
+  address: string;
+  name: string | null;
+}
+
+export interface MessageSummary {
+  id: string;
+  mailboxId: string;
+  direction: "in" | "out";
+  from: MailAddress;
+  to: MailAddress[];
+  subject: string | null;
+  date: string;
+  snippet: string | null;
+  customerId: string | null;
+  authorFound: boolean;
+  hasAttachments: boolean;
+}
+
+export interface Page<T> {
+  items: T[];
+  next: string | null;
+}
+
+export interface MailboxListItem {
+  adminId: string;
+  name: string;
+  own: boolean;
+  status: MailboxStatus;
+}

@@ -6,6 +6,7 @@ import type { Admin } from "../api/types";
 import { AdminsPage } from "../features/admins";
 import { LoginPage, meKey, useMe } from "../features/auth";
 import { SystemSmtpPage } from "../features/config";
+import { InboxPage } from "../features/inbox";
 import { ComingSoonPage, NotFoundPage } from "../features/placeholders";
 import { MailSettingsPage } from "../features/profile";
 import { LiveChannel } from "./live";
@@ -43,7 +44,8 @@ function SignedIn() {
       <Routes>
         <Route element={<Shell me={admin} />}>
           <Route index element={<Navigate to="/inbox" replace />} />
-          <Route path="inbox/*" element={<ComingSoonPage title="Inbox" what="Your mailbox and the mailboxes delegated to you will be listed here, newest first, updating live." />} />
+          <Route path="inbox" element={<InboxPage />} />
+          <Route path="inbox/:adminId/*" element={<InboxPage />} />
           <Route path="customers/*" element={<ComingSoonPage title="Customers" what="Customers and leads with their whole correspondence will be here." />} />
           <Route path="profile" element={<Navigate to="/profile/mail" replace />} />
           <Route path="profile/mail" element={<MailSettingsPage />} />

@@ -1,5 +1,6 @@
 import { QueryClient } from "@tanstack/react-query";
-import type { MailboxStatus } from "../api/types";
+import type { MailboxListItem, MailboxStatus } from "../api/types";
+import { mailboxesKey } from "../features/inbox";
 import { mailboxStatusKey, quarantineKey } from "../features/profile";
 import { applyMailboxStatus, reconnectDelay } from "./live";
 
@@ -27,6 +28,18 @@ describe("the live channel", () => {
     client.setQueryData(mailboxStatusKey, status({ state: "idle" }));
     applyMailboxStatus(client, "me", { mailboxId: "someone-else", status: status({ state: "error" }) });
     expect(client.getQueryData<MailboxStatus>(mailboxStatusKey)?.state).toBe("idle");
+  });
+
+  it("updates the state of a delegated mailbox in the mailbox list", () => {
+    const client = new QueryClient();
+    const list: MailboxListItem[] = [
+      { adminId: "me", name: "Me", own: true, status: status({ state: "idle" }) },
+      { adminId: "alice", name: "Alice", own: false, status: status({ state: "idle" }) },
+    ];
+    client.setQueryData(mailboxesKey, list);
+    applyMailboxStatus(client, "me", { mailboxId: "alice", status: status({ state: "error", error: "refused" }) });
+    const after = client.getQueryData<MailboxListItem[]>(mailboxesKey)!;
+    expect(after.map((mailbox) => mailbox.status.state)).toEqual(["idle", "error"]);
   });
 
   it("refetches the quarantine when its count changes", () => {

@@ -4,7 +4,8 @@
 import { createContext, useContext, useEffect, useState, type ReactNode } from "react";
 import { HubConnectionBuilder, HubConnectionState, LogLevel, type HubConnection } from "@microsoft/signalr";
 import { useQueryClient, type QueryClient } from "@tanstack/react-query";
-import type { MailboxStatusPush } from "../api/types";
+import type { MailboxListItem, MailboxStatusPush } from "../api/types";
+import { mailboxesKey, messagesKey } from "../features/inbox";
 import { mailboxStatusKey, quarantineKey } from "../features/profile";
 
 export type LiveState = "connecting" | "connected" | "reconnecting" | "disconnected";
@@ -25,6 +26,9 @@ export function reconnectDelay(previousRetryCount: number): number {
 }
 
 export function applyMailboxStatus(queryClient: QueryClient, ownMailboxId: string, push: MailboxStatusPush) {
+  queryClient.setQueryData<MailboxListItem[]>(mailboxesKey, (list) =>
+    list?.map((mailbox) => (mailbox.adminId === push.mailboxId ? { ...mailbox, status: push.status } : mailbox)),
+  );
   if (push.mailboxId !== ownMailboxId) return;
   const before = queryClient.getQueryData<MailboxStatusPush["status"]>(mailboxStatusKey);
   queryClient.setQueryData(mailboxStatusKey, push.status);
@@ -51,8 +55,10 @@ export function LiveChannel({ adminId, children }: { adminId: string; children: 
     connection.on("messageReceived", (summary: { from?: { name?: string | null; address?: string }; subject?: string | null }) => {
       const from = summary.from?.name || summary.from?.address || "someone";
       setAnnouncement(`New message from ${from}: ${summary.subject ?? "(no subject)"}`);
-      void queryClient.invalidateQueries({ queryKey: ["messages"] });
+      void queryClient.invalidateQueries({ queryKey: messagesKey });
     });
+    connection.on("messageChanged", () => void queryClient.invalidateQueries({ queryKey: messagesKey }));
+    connection.on("messageRemoved", () => void queryClient.invalidateQueries({ queryKey: messagesKey }));
     connection.onreconnecting(() => setState("reconnecting"));
     connection.onreconnected(() => {
       setState("connected");
