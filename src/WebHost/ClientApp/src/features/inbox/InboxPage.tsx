@@ -137,7 +137,7 @@ function MessageRow({ message }: { message: MessageSummary }) {
         <span className="subject">{message.subject || "(no subject)"}</span>
         {message.hasAttachments && (
           <span className="attachment-mark" title="Has attachments">
-            <span aria-hidden="true">📎</span>
+            <PaperclipIcon />
             <span className="visually-hidden">Has attachments</span>
           </span>
         )}
@@ -149,5 +149,14 @@ function MessageRow({ message }: { message: MessageSummary }) {
         </time>
       </td>
     </tr>
+  );
+}
+
+/** Drawn, not a font glyph: servers often have no emoji font. */
+function PaperclipIcon() {
+  return (
+    <svg aria-hidden="true" focusable="false" width="14" height="14" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
+      <path d="M21.4 11.1l-9.2 9.2a6 6 0 0 1-8.5-8.5l9.2-9.2a4 4 0 0 1 5.7 5.7l-9.2 9.2a2 2 0 0 1-2.8-2.8l8.5-8.5" />
+    </svg>
   );
 }
