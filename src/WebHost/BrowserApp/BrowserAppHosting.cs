@@ -32,9 +32,7 @@ public static class BrowserAppHosting
         {
             var path = context.Request.Path;
             var page = app.Environment.WebRootFileProvider.GetFileInfo("index.html");
-            if (ServerPaths.Any(prefix => path.StartsWithSegments(prefix, StringComparison.OrdinalIgnoreCase))
-                || !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method)
-                || !page.Exists)
+            if (ServerPaths.Any(prefix => path.StartsWithSegments(prefix, StringComparison.OrdinalIgnoreCase)) || !page.Exists)
             {
                 await TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found").ExecuteAsync(context);
                 return;
@@ -42,7 +40,11 @@ public static class BrowserAppHosting
             context.Response.ContentType = "text/html; charset=utf-8";
             context.Response.Headers.CacheControl = "no-cache";
             await context.Response.SendFileAsync(page);
-        }).AllowAnonymous();
+        })
+        // Only for what a browser navigates with: were it a candidate for other methods, routing would pick it
+        // over an API endpoint that an empty POST matches only loosely (no Content-Type), and answer 404.
+        .WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]))
+        .AllowAnonymous();
         return app;
     }
 }

@@ -37,6 +37,16 @@ public sealed class BrowserAppHostingTests(BrowserApp app)
     }
 
     [Fact]
+    public async Task An_empty_post_to_an_api_endpoint_reaches_the_api_not_the_app_fallback()
+    {
+        using var boss = app.Host.NewBrowser();
+        await boss.LoginAsync(ApiHost.BossLogin, ApiHost.BossPassword);
+        // No body and so no Content-Type: the endpoint's body is optional (the saved settings are tried).
+        var answer = await boss.PostAsync("/api/me/mail-settings/imap/test");
+        Assert.True(answer.Status is HttpStatusCode.OK or HttpStatusCode.BadRequest, answer.ToString());
+    }
+
+    [Fact]
     public async Task Health_metrics_openapi_and_the_api_answer_as_before()
     {
         using var browser = app.Host.NewBrowser();
