@@ -32,6 +32,8 @@ export default defineConfig({
     globals: true,
     setupFiles: ["./src/test/setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
+    // Component tests type into a simulated DOM; on a busy two-core machine that takes a while.
+    testTimeout: 20_000,
     reporters: process.env.VITEST_JUNIT ? ["default", ["junit", { outputFile: process.env.VITEST_JUNIT }]] : ["default"],
   },
 });

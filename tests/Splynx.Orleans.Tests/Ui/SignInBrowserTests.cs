@@ -52,6 +52,31 @@ public sealed class SignInBrowserTests(BrowserApp app)
     }
 
     [Fact]
+    public async Task Keyboard_shortcuts_are_listed_under_a_question_mark_and_move_between_screens()
+    {
+        var page = await app.NewPageAsync();
+        await BrowserApp.SignInAsync(page, ApiHost.BossLogin, ApiHost.BossPassword, "/admins");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Admins" })).ToBeVisibleAsync();
+
+        await page.Keyboard.PressAsync("Shift+Slash");
+        var dialog = page.GetByRole(AriaRole.Dialog, new() { Name = "Keyboard shortcuts" });
+        await Expect(dialog).ToBeVisibleAsync();
+        await Expect(dialog.GetByRole(AriaRole.Row).Filter(new() { HasText = "Go to the inbox" })).ToBeVisibleAsync();
+        await BrowserApp.AssertAccessibleAsync(page);
+        await BrowserApp.ScreenshotAsync(page, "keyboard-shortcuts");
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(dialog).ToHaveCountAsync(0);
+
+        await page.Keyboard.PressAsync("g");
+        await page.Keyboard.PressAsync("p");
+        await Expect(page).ToHaveURLAsync(BrowserApp.Words("/profile/mail"));
+        await page.Keyboard.PressAsync("g");
+        await page.Keyboard.PressAsync("i");
+        await Expect(page).ToHaveURLAsync(BrowserApp.Words("/inbox"));
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_wrong_password_says_so_and_signs_nobody_in()
     {
         var page = await app.NewPageAsync();

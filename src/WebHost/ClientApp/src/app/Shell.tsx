@@ -4,6 +4,7 @@ import { NavLink, Outlet, useNavigate } from "react-router";
 import type { Admin } from "../api/types";
 import { logout } from "../features/auth";
 import { useLive, type LiveState } from "./live";
+import { Shortcuts } from "./Shortcuts";
 
 const liveWords: Record<LiveState, string> = {
   connecting: "Connecting…",
@@ -97,6 +98,7 @@ export function Shell({ me }: { me: Admin }) {
       <main id="main" className="content" tabIndex={-1}>
         <Outlet />
       </main>
+      <Shortcuts />
       <div className="visually-hidden" aria-live="polite" aria-atomic="true">
         {announcement}
       </div>

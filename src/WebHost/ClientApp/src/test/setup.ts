@@ -1,1 +1,4 @@
-import "@testing-library/dom";
+import { cleanup } from "@testing-library/react";
+
+// Each component test starts from an empty document.
+afterEach(() => cleanup());
