@@ -18,7 +18,7 @@ public sealed class InboxBrowserTests(BrowserApp app)
         var page = await app.NewPageAsync();
         await BrowserApp.SignInAsync(page, ownerLogin, ownerPassword, "/inbox");
         await Expect(page).ToHaveURLAsync(BrowserApp.Words("/inbox/" + owner.Id));
-        await Expect(page.GetByText("No messages match.")).ToBeVisibleAsync();
+        await Expect(page.GetByText("No mail here yet.")).ToBeVisibleAsync();
 
         var subject = "Fibre in Oak Street? " + Guid.NewGuid().ToString("N")[..6];
         await MailScenario.DeliverAsync(owner.User, MailScenario.NewSender(), subject, withAttachment: true);

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
-import { Navigate, useNavigate, useParams, useSearchParams } from "react-router";
+import { Link, Navigate, useNavigate, useParams, useSearchParams } from "react-router";
 import type { MessageSummary } from "../../api/types";
 import { Notice, PageHeader, SelectField, TextField } from "../../shared/ui";
 import { listMailboxes, listMessages, mailboxesKey, messagesKey, type AuthorFilter, type InboxFilters } from "./api";
@@ -32,13 +32,25 @@ export function InboxPage() {
           <p className="muted">Set up your mail account in My Profile → Mail and enable inbox processing.</p>
         </div>
       ) : (
-        <Mailbox key={mailbox.adminId} mailboxId={mailbox.adminId} ownerName={mailbox.name} own={mailbox.own} choices={ordered} />
+        <Mailbox key={mailbox.adminId} mailboxId={mailbox.adminId} ownerName={mailbox.name} own={mailbox.own} state={mailbox.status.state} choices={ordered} />
       )}
     </>
   );
 }
 
-function Mailbox({ mailboxId, ownerName, own, choices }: { mailboxId: string; ownerName: string; own: boolean; choices: { adminId: string; name: string; own: boolean }[] }) {
+function Mailbox({
+  mailboxId,
+  ownerName,
+  own,
+  state,
+  choices,
+}: {
+  mailboxId: string;
+  ownerName: string;
+  own: boolean;
+  state: string;
+  choices: { adminId: string; name: string; own: boolean }[];
+}) {
   const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
   const filters: InboxFilters = {
@@ -92,7 +104,23 @@ function Mailbox({ mailboxId, ownerName, own, choices }: { mailboxId: string; ow
         {messages.isError ? (
           <p className="card-body">The messages could not be loaded: {messages.error.message}</p>
         ) : rows.length === 0 ? (
-          <p className="card-body muted">{messages.isPending ? "Loading messages…" : "No messages match."}</p>
+          <div className="card-body empty-state">
+            {messages.isPending ? (
+              <p className="muted">Loading messages…</p>
+            ) : params.size > 0 ? (
+              <p>No messages match.</p>
+            ) : (
+              <>
+                <p>No mail here yet.</p>
+                {own && state === "disabled" && (
+                  <p className="muted">
+                    Inbox processing is off: set up your mailbox in <Link to="/profile/mail">My Profile → Mail</Link>.
+                  </p>
+                )}
+                {state !== "disabled" && <p className="muted">New mail appears here as soon as it arrives.</p>}
+              </>
+            )}
+          </div>
         ) : (
           <table className="table messages">
             <caption className="visually-hidden">Messages of {ownerName}, newest first</caption>
