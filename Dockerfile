@@ -5,12 +5,21 @@
 #   docker build --target silo    -t splynx-orleans-silo .
 #   docker build --target webhost -t splynx-orleans-webhost .
 
+# The browser app, built from its lockfile into the web host's wwwroot.
+FROM node:20-bookworm-slim AS client
+WORKDIR /source/src/WebHost/ClientApp
+COPY src/WebHost/ClientApp/package.json src/WebHost/ClientApp/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY src/WebHost/ClientApp/ ./
+RUN npm run build
+
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /source
 # The root props files carry the target framework, analyzers (warnings are errors, code style is
 # enforced in the build) and the central package versions; .editorconfig holds the style rules.
 COPY Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/ src/
+COPY --from=client /source/src/WebHost/wwwroot src/WebHost/wwwroot/
 # The NuGet cache mount keeps downloaded packages between builds without a separate restore layer
 # per project (BuildKit, which docker compose always uses). No apphost: the images run `dotnet x.dll`.
 RUN --mount=type=cache,id=nuget,target=/root/.nuget/packages \

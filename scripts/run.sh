@@ -28,6 +28,8 @@ for user in alice bob carol; do
   bash scripts/stack.sh add-user "$user" "${!password_var}" >/dev/null
 done
 
+# The browser app first: the web host's build copies it next to the program.
+bash scripts/client.sh build
 dotnet build src/WebHost -c Release --nologo -v quiet
 
 export ConnectionStrings__Postgres="$STACK_PG_CONNECTION"
@@ -39,19 +41,26 @@ export Bootstrap__AdminLogin=admin
 export Bootstrap__AdminPassword="$ADMIN_PASSWORD"
 export ASPNETCORE_URLS="http://127.0.0.1:${port}"
 export DOTNET_ENVIRONMENT=Development ASPNETCORE_ENVIRONMENT=Development
+# A living demo, seeded once per fresh database: admins alice and bob (their sign-in password is that of their
+# mail account) syncing the stack's mailboxes, alice granting bob access, customers, leads and a few messages.
+export Demo__Seed=true
+export Demo__MailHost="$STACK_IMAP_HOST" Demo__MailDomain="$STACK_MAIL_DOMAIN"
+export Demo__ImapPort="$STACK_IMAP_PORT" Demo__SubmissionPort="$STACK_SUBMISSION_PORT" Demo__SmtpPort="$STACK_SMTP_PORT"
+export Demo__Passwords__alice="$MAIL_PASSWORD_alice" Demo__Passwords__bob="$MAIL_PASSWORD_bob"
 
 # From its output folder, which is its content root (appsettings.json, wwwroot).
 (cd src/WebHost/bin/Release/net10.0 && exec dotnet Splynx.Orleans.WebHost.dll) &
 web_host=$!
 trap 'kill -TERM "$web_host" 2>/dev/null; wait "$web_host"' INT TERM
 
+# In a subshell whose errors go nowhere: a refused connection while the host starts is expected, not news.
 ready() {
-  exec 3<>"/dev/tcp/127.0.0.1/${port}" 2>/dev/null || return 1
-  printf 'GET /readyz HTTP/1.0\r\nHost: localhost\r\n\r\n' >&3
-  local status
-  read -r _ status _ <&3 || true
-  exec 3>&-
-  [ "$status" = "200" ]
+  (
+    exec 3<>"/dev/tcp/127.0.0.1/${port}" || exit 1
+    printf 'GET /readyz HTTP/1.0\r\nHost: localhost\r\n\r\n' >&3
+    read -r _ status _ <&3 || true
+    [ "$status" = "200" ]
+  ) 2>/dev/null
 }
 for _ in $(seq 1 120); do
   ready && break
@@ -64,7 +73,11 @@ cat <<BANNER
 
   Splynx.Orleans is running: http://127.0.0.1:${port}/   (readiness: /readyz)
 
-  Log in as the super-admin:  admin / ${ADMIN_PASSWORD}
+  Sign in as the super-admin:  admin / ${ADMIN_PASSWORD}
+  or as a demo admin (mailbox synced, alice lets bob read hers):
+    alice / ${MAIL_PASSWORD_alice}
+    bob   / ${MAIL_PASSWORD_bob}
+  Watch mail arrive:  scripts/demo-mail.sh alice "jan.kowalski@unknown.example" "Is fibre available in my street?"
 
   Demo mail accounts for My Profile (IMAP ${STACK_IMAP_HOST}:${STACK_IMAP_PORT} STARTTLS or ${STACK_IMAPS_PORT} SSL,
   SMTP submission ${STACK_SUBMISSION_PORT} STARTTLS or ${STACK_SMTPS_PORT} SSL, self-signed certificate):

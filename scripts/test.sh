@@ -6,11 +6,22 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/stack.sh up
-
-dotnet build Splynx.Orleans.sln -c Release --nologo -v minimal
+bash scripts/browser.sh
 
 results=.test-results
 rm -rf "$results"
+mkdir -p "$results"
+
+# The browser app: lint, type-check, unit tests (counted below) and the build the web hosts serve. Built
+# before the solution, whose build copies it next to the web host.
+set +e
+VITEST_JUNIT="$PWD/$results/vitest.xml" bash scripts/client.sh check
+client_status=$?
+set -e
+[ -f src/WebHost/wwwroot/index.html ] || { echo "The browser app did not build." >&2; exit 1; }
+
+dotnet build Splynx.Orleans.sln -c Release --nologo -v minimal
+
 set +e
 dotnet test Splynx.Orleans.sln -c Release --no-build --nologo \
   --logger "trx;LogFileName=tests.trx" --logger "console;verbosity=normal" \
@@ -29,9 +40,21 @@ for trx in "$results"/*.trx; do
   passed=$((passed + ${p:-0}))
   failed=$((failed + ${f:-0}))
 done
+# Vitest's JUnit report: the first <testsuites> element holds the totals.
+if [ -f "$results/vitest.xml" ]; then
+  suites=$(grep -o '<testsuites [^>]*>' "$results/vitest.xml" | head -n 1)
+  tests=$(sed -n 's/.* tests="\([0-9]*\)".*/\1/p' <<<"$suites")
+  f=$(sed -n 's/.* failures="\([0-9]*\)".*/\1/p' <<<"$suites")
+  e=$(sed -n 's/.* errors="\([0-9]*\)".*/\1/p' <<<"$suites")
+  skipped=$(grep -c '<skipped' "$results/vitest.xml" || true)
+  passed=$((passed + ${tests:-0} - ${f:-0} - ${e:-0} - ${skipped:-0}))
+  failed=$((failed + ${f:-0} + ${e:-0}))
+elif [ "$client_status" -ne 0 ]; then
+  failed=$((failed + 1))
+fi
 
 echo "${passed} passed, ${failed} failed"
-if [ "$test_status" -ne 0 ] || [ "$failed" -ne 0 ]; then
+if [ "$test_status" -ne 0 ] || [ "$client_status" -ne 0 ] || [ "$failed" -ne 0 ]; then
   exit 1
 fi
 if [ "$passed" -eq 0 ]; then

@@ -18,7 +18,7 @@ if (builder.Configuration["urls"] is null && builder.Configuration["http_ports"]
     builder.WebHost.UseUrls("http://127.0.0.1:0");
 }
 builder.AddSplynxSilo();
-builder.Services.AddSplynxMetrics();
+builder.Services.AddSplynxMetrics("splynx-silo");
 var app = builder.Build();
 app.MapGet("/healthz", () => TypedResults.Text("Healthy"));
 app.MapPrometheusScrapingEndpoint("/metrics");

@@ -33,5 +33,5 @@ public static class ServiceDefaults
 
     /// <summary>The service's metrics (see <see cref="TelemetryExtensions"/>) plus ASP.NET Core's and the web host's own.</summary>
     private static void AddMetrics(this WebApplicationBuilder builder) =>
-        builder.Services.AddSplynxMetrics(metrics => metrics.AddAspNetCoreInstrumentation().AddMeter(SplynxMetrics.MeterName));
+        builder.Services.AddSplynxMetrics("splynx-webhost", metrics => metrics.AddAspNetCoreInstrumentation().AddMeter(SplynxMetrics.MeterName));
 }

@@ -36,7 +36,7 @@ public sealed class WebHostTests
             {
                 await WaitUntilReadyAsync(http, process, url);
                 Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri(url, "/healthz"))).StatusCode);
-                Assert.Contains("Splynx.Orleans", await http.GetStringAsync(url), StringComparison.Ordinal);
+                Assert.Contains("<div id=\"root\"></div>", await http.GetStringAsync(url), StringComparison.Ordinal);
             }
 
             Assert.Equal(2, await database.ScalarAsync<long>(

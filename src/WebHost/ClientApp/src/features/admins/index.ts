@@ -1,0 +1,2 @@
+export { AdminsPage } from "./AdminsPage";
+export { adminsKey, listAdmins } from "./api";

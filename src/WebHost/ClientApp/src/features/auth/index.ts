@@ -1,0 +1,3 @@
+export { LoginPage } from "./LoginPage";
+export { logout, meKey } from "./api";
+export { safeNext, useMe } from "./session";

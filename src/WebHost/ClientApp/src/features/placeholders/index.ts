@@ -1,0 +1,1 @@
+export { ComingSoonPage, NotFoundPage } from "./ComingSoonPage";
