@@ -4,11 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 using Npgsql;
-using Orleans.Configuration;
-using Splynx.Orleans.Hosting;
 using Splynx.Orleans.Mailbox;
 using Splynx.Orleans.Secrets;
 using Splynx.Orleans.Storage;
@@ -159,11 +155,8 @@ public sealed class SecretsAtRestTests(ApiHost host) : IClassFixture<ApiHost>
     /// <summary>The encrypted password in the mailbox grain's row, read with the silo's own grain-state serializer.</summary>
     private static async Task<string> ProtectedPasswordAsync(TestDatabase database, string adminId)
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Postgres"] = database.ConnectionString });
-        builder.UseOrleans(silo => silo.UseSplynxCluster(builder.Configuration));
-        using var silo = builder.Build();
-        var serializer = silo.Services.GetRequiredService<IOptionsMonitor<AdoNetGrainStorageOptions>>().Get("Default").GrainStorageSerializer;
+        using var silo = new UnstartedSilo(database.ConnectionString);
+        var serializer = silo.StorageSerializer;
         var serviceId = await database.ScalarAsync<string>("SELECT service_id FROM orleans_storage LIMIT 1")
             ?? throw new InvalidOperationException("The dump holds no grain state");
         await using var dataSource = database.CreateDataSource();
@@ -179,17 +172,12 @@ public sealed class SecretsAtRestTests(ApiHost host) : IClassFixture<ApiHost>
 
     private static async Task RestoreAsync(byte[] dump, string connectionString)
     {
-        var settings = new NpgsqlConnectionStringBuilder(connectionString);
         var start = new ProcessStartInfo(Psql) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in new[] { "--quiet", "--set=ON_ERROR_STOP=1" })
         {
             start.ArgumentList.Add(argument);
         }
-        start.Environment["PGHOST"] = settings.Host;
-        start.Environment["PGPORT"] = settings.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["PGUSER"] = settings.Username;
-        start.Environment["PGPASSWORD"] = settings.Password;
-        start.Environment["PGDATABASE"] = settings.Database;
+        ConnectTo(start, connectionString);
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
@@ -199,9 +187,19 @@ public sealed class SecretsAtRestTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.True(process.ExitCode == 0, $"psql failed ({process.ExitCode}): {await errors}{await output}");
     }
 
-    private static async Task<byte[]> PgDumpAsync(string connectionString)
+    /// <summary>Points a PostgreSQL client program at the database of a connection string.</summary>
+    private static void ConnectTo(ProcessStartInfo start, string connectionString)
     {
         var settings = new NpgsqlConnectionStringBuilder(connectionString);
+        start.Environment["PGHOST"] = settings.Host;
+        start.Environment["PGPORT"] = settings.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["PGUSER"] = settings.Username;
+        start.Environment["PGPASSWORD"] = settings.Password;
+        start.Environment["PGDATABASE"] = settings.Database;
+    }
+
+    private static async Task<byte[]> PgDumpAsync(string connectionString)
+    {
         var start = new ProcessStartInfo(PgDump)
         {
             RedirectStandardOutput = true,
@@ -212,11 +210,7 @@ public sealed class SecretsAtRestTests(ApiHost host) : IClassFixture<ApiHost>
         {
             start.ArgumentList.Add(argument);
         }
-        start.Environment["PGHOST"] = settings.Host;
-        start.Environment["PGPORT"] = settings.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["PGUSER"] = settings.Username;
-        start.Environment["PGPASSWORD"] = settings.Password;
-        start.Environment["PGDATABASE"] = settings.Database;
+        ConnectTo(start, connectionString);
         using var process = Process.Start(start)!;
         using var output = new MemoryStream();
         var copy = process.StandardOutput.BaseStream.CopyToAsync(output);

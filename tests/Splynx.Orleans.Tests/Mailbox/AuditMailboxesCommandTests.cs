@@ -1,9 +1,3 @@
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Npgsql;
-using Orleans.Storage;
-using Splynx.Orleans.Hosting;
 using Splynx.Orleans.Mailbox;
 using Splynx.Orleans.Tests.Infrastructure;
 using static Splynx.Orleans.Tests.Infrastructure.MailboxHarness;
@@ -78,11 +72,8 @@ public sealed class AuditMailboxesCommandTests
     /// <summary>Replaces a mailbox's row with what the previous version wrote: the provider's default JSON.</summary>
     private static async Task RewriteAsPreviousVersionAsync(TestDatabase database, string adminId, MailSettings settings)
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Postgres"] = database.ConnectionString });
-        builder.UseOrleans(silo => silo.UseSplynxCluster(builder.Configuration));
-        using var silo = builder.Build();
-        var previousVersion = silo.Services.GetRequiredService<IGrainStorageSerializer>();
+        using var silo = new UnstartedSilo(database.ConnectionString);
+        var previousVersion = silo.PreviousVersionSerializer;
         var state = new MailboxGrainState { Settings = settings with { Credentials = settings.Credentials with { Password = null, HasPassword = true } } };
 
         await using var dataSource = database.CreateDataSource();

@@ -1,16 +1,11 @@
 using System.Collections;
 using System.Reflection;
 using System.Text.Json;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
-using Orleans.Configuration;
 using Orleans.Storage;
-using Splynx.Orleans.Hosting;
 using Splynx.Orleans.Mailbox;
 using Splynx.Orleans.Sending;
 using Splynx.Orleans.Storage;
+using Splynx.Orleans.Tests.Infrastructure;
 
 namespace Splynx.Orleans.Tests.Storage;
 
@@ -20,25 +15,11 @@ namespace Splynx.Orleans.Tests.Storage;
 /// </summary>
 public sealed class GrainStateSerializerTests : IDisposable
 {
-    // A silo host built with the service's own cluster wiring but never started: it only hands out its services.
-    private readonly IHost _silo;
+    private readonly UnstartedSilo _silo = new();
 
-    public GrainStateSerializerTests()
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Postgres"] = "Host=127.0.0.1;Database=never-opened",
-        });
-        builder.UseOrleans(silo => silo.UseSplynxCluster(builder.Configuration));
-        _silo = builder.Build();
-    }
+    private IGrainStorageSerializer StorageSerializer => _silo.StorageSerializer;
 
-    private IGrainStorageSerializer StorageSerializer =>
-        _silo.Services.GetRequiredService<IOptionsMonitor<AdoNetGrainStorageOptions>>().Get("Default").GrainStorageSerializer;
-
-    /// <summary>What earlier versions wrote with: the provider's default (Newtonsoft JSON with type names).</summary>
-    private IGrainStorageSerializer PreviousVersionSerializer => _silo.Services.GetRequiredService<IGrainStorageSerializer>();
+    private IGrainStorageSerializer PreviousVersionSerializer => _silo.PreviousVersionSerializer;
 
     [Fact]
     public void Grain_storage_writes_with_the_project_serializer_in_binary()
