@@ -4,6 +4,7 @@ import { ApiError } from "../../api/client";
 import type { SmtpAuth, SmtpSecurity, SystemSmtp } from "../../api/types";
 import { errorsFor, unclaimedErrors, type FieldErrors } from "../../shared/fieldErrors";
 import { CheckField, Notice, PageHeader, Section, SelectField, TextField } from "../../shared/ui";
+import { smtpAuthOptions, smtpSecurityOptions } from "../../shared/mailOptions";
 import { toPort } from "../../shared/port";
 import { getSystemSmtp, saveSystemSmtp, systemSmtpKey } from "./api";
 
@@ -103,23 +104,14 @@ function SystemSmtpForm({ saved }: { saved: SystemSmtp }) {
         <div className="field-row">
           <SelectField
             label="SMTP security mode"
-            options={[
-              { value: "none", label: "None" },
-              { value: "starttls", label: "STARTTLS" },
-              { value: "ssl", label: "SSL" },
-            ]}
+            options={smtpSecurityOptions}
             value={form.security}
             onChange={(e) => set("security", e.target.value as SmtpSecurity)}
             errors={errorsFor(errors, "security")}
           />
           <SelectField
             label="SMTP authentication type"
-            options={[
-              { value: "none", label: "None" },
-              { value: "plain", label: "PLAIN" },
-              { value: "login", label: "LOGIN" },
-              { value: "cram-md5", label: "CRAM-MD5" },
-            ]}
+            options={smtpAuthOptions}
             value={form.auth}
             onChange={(e) => set("auth", e.target.value as SmtpAuth)}
             errors={errorsFor(errors, "auth")}

@@ -4,6 +4,7 @@ import { ApiError } from "../../api/client";
 import type { Admin, FolderList, MailSettings } from "../../api/types";
 import { errorsFor, unclaimedErrors, type FieldErrors } from "../../shared/fieldErrors";
 import { CheckField, Notice, PageHeader, Section, SelectField, TextAreaField, TextField } from "../../shared/ui";
+import { imapSecurityOptions, smtpAuthOptions, smtpSecurityOptions } from "../../shared/mailOptions";
 import { describeTest, type Outcome } from "../../shared/words";
 import { adminsKey, listAdmins } from "../admins";
 import { useMe } from "../auth/session";
@@ -20,23 +21,6 @@ import {
 import { MailboxStatusStrip } from "./MailboxStatusStrip";
 import { denyListErrors, mailFormFields, toForm, toRequest, type MailForm } from "./mailForm";
 import { QuarantineList } from "./QuarantineList";
-
-const imapSecurity = [
-  { value: "ssl", label: "SSL" },
-  { value: "starttls", label: "STARTTLS" },
-  { value: "none", label: "None" },
-];
-const smtpSecurity = [
-  { value: "none", label: "None" },
-  { value: "starttls", label: "STARTTLS" },
-  { value: "ssl", label: "SSL" },
-];
-const smtpAuth = [
-  { value: "none", label: "None" },
-  { value: "plain", label: "PLAIN" },
-  { value: "login", label: "LOGIN" },
-  { value: "cram-md5", label: "CRAM-MD5" },
-];
 
 export function MailSettingsPage() {
   const settings = useQuery({ queryKey: mailSettingsKey, queryFn: getMailSettings });
@@ -308,7 +292,7 @@ function MailSettingsForm({ saved }: { saved: MailSettings }) {
           <SelectField
             label="Use SSL"
             className="field-narrow"
-            options={imapSecurity}
+            options={imapSecurityOptions}
             value={form.imapSecurity}
             onChange={(event) => set("imapSecurity", event.target.value as MailForm["imapSecurity"])}
             errors={fieldErrors("imap.security")}
@@ -384,7 +368,7 @@ function MailSettingsForm({ saved }: { saved: MailSettings }) {
         <div className="field-row">
           <SelectField
             label="SMTP security mode"
-            options={smtpSecurity}
+            options={smtpSecurityOptions}
             value={form.smtpSecurity}
             disabled={!smtpOwnServer}
             onChange={(event) => set("smtpSecurity", event.target.value as MailForm["smtpSecurity"])}
@@ -392,7 +376,7 @@ function MailSettingsForm({ saved }: { saved: MailSettings }) {
           />
           <SelectField
             label="SMTP authentication type"
-            options={smtpAuth}
+            options={smtpAuthOptions}
             value={form.smtpAuth}
             disabled={!smtpOwnServer}
             onChange={(event) => set("smtpAuth", event.target.value as MailForm["smtpAuth"])}
