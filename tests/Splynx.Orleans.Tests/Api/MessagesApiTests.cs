@@ -68,7 +68,10 @@ public sealed class MessagesApiTests(ApiHost host) : IClassFixture<ApiHost>
         var quoteId = quote.GetProperty("id").GetString()!;
 
         // Listing the mailboxes: own and delegated, with status; the stranger only their own.
-        var ownerList = (await owner.Browser.GetAsync("/api/mailboxes")).Json.EnumerateArray().ToList();
+        // The mailbox goes back to idle once the import that brought the message (or a Sent-folder check) ends.
+        var ownerList = await Eventually.ReturnsAsync(async () => (await owner.Browser.GetAsync("/api/mailboxes")).Json.EnumerateArray().ToList(),
+            list => list.Count == 1 && list[0].GetProperty("status").GetProperty("state").GetString() == "idle",
+            MailScenario.SyncTimeout, "the owner's mailbox listed as idle");
         Assert.Equal([owner.Id], ownerList.Select(item => item.GetProperty("adminId").GetString()));
         Assert.True(ownerList[0].GetProperty("own").GetBoolean());
         Assert.Equal("idle", ownerList[0].GetProperty("status").GetProperty("state").GetString());
