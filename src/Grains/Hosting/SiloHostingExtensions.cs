@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using Splynx.Orleans.Mailbox;
+using Splynx.Orleans.Mailbox.Presence;
 using Splynx.Orleans.Storage;
 
 namespace Splynx.Orleans.Hosting;
@@ -18,6 +19,8 @@ public static class SiloHostingExtensions
         builder.AddSplynxDatabase();
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.Services.AddMailboxSync(builder.Configuration);
+        builder.Services.AddHostedService<MailboxFailover>();
+        builder.Services.AddHostedService<MailboxSpread>();
         builder.UseOrleans(silo => silo.UseSplynxCluster(builder.Configuration));
         return builder;
     }
@@ -66,6 +69,16 @@ public static class SiloHostingExtensions
             reminders.ConnectionString = connectionString;
         });
 
+        // A dead silo's mailboxes resume once membership declares it dead (MailboxFailover), so detection is most
+        // of a failover: three missed probes at 3 s find a killed silo in about 10 s (Orleans' defaults take 15 s or
+        // more, and a silo that missed the gossip learned it only at the next table read, a minute later). The price:
+        // a silo that stalls longer than that (a long GC pause, a frozen VM) is declared dead and must restart.
+        silo.Services.Configure<ClusterMembershipOptions>(membership =>
+        {
+            membership.ProbeTimeout = TimeSpan.FromSeconds(3);
+            membership.NumMissedProbesLimit = 3;
+            membership.TableRefreshTimeout = TimeSpan.FromSeconds(10);
+        });
         silo.Services.Configure<ClusterMembershipOptions>(configuration.GetSection("Orleans:Membership"));
         silo.Services.Configure<ReminderOptions>(configuration.GetSection("Orleans:ReminderOptions"));
         return silo;

@@ -2,7 +2,9 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 using Orleans.Utilities;
+using Orleans.Runtime.Placement;
 using Splynx.Orleans.Mailbox.Imap;
+using Splynx.Orleans.Mailbox.Presence;
 using Splynx.Orleans.Secrets;
 using Splynx.Orleans.Sending;
 using Splynx.Orleans.Storage.Messages;
@@ -21,13 +23,18 @@ public sealed partial class MailboxGrain(
     MailboxAccessRules access,
     SecretProtector secrets,
     ImapConnectThrottle throttle,
+    MailboxPresencePublisher presence,
     IOptions<MailSyncOptions> syncOptions,
     ILocalSiloDetails silo,
     TimeProvider time,
-    ILogger<MailboxGrain> logger) : Grain, IMailboxGrain, IMailboxSendingAccount, IRemindable, IMailboxSyncHost, IDisposable
+    ILogger<MailboxGrain> logger)
+    : Grain, IMailboxGrain, IMailboxSendingAccount, IMailboxPlacement, IRemindable, IMailboxSyncHost, IGrainMigrationParticipant, IDisposable
 {
     private const string KeepSyncingReminder = "keep-syncing";
+    private const string ObserversKey = "observers";
     private static readonly TimeSpan ServerClockAllowance = TimeSpan.FromMinutes(2);
+    // The time of the last sync changes with every batch; the table needs it only roughly.
+    private static readonly TimeSpan LastSyncPublishInterval = TimeSpan.FromMinutes(1);
 
     private readonly ObserverManager<IMailboxObserver> _observers = new(TimeSpan.FromMinutes(5), logger);
     // Writes of the state come from calls and from the sync loop; one at a time keeps the ETag straight.
@@ -36,6 +43,7 @@ public sealed partial class MailboxGrain(
     private Task? _syncLoop;
     private (MailboxState State, string? Error, MailErrorKind? Kind) _state = (MailboxState.Disabled, null, null);
     private DateTime? _lastSyncAt;
+    private DateTime? _lastSyncPublished;
 
     public string MailboxId => this.GetPrimaryKeyString();
 
@@ -56,6 +64,38 @@ public sealed partial class MailboxGrain(
         {
             await this.RegisterOrUpdateReminder(KeepSyncingReminder, syncOptions.Value.KeepAlivePeriod, syncOptions.Value.KeepAlivePeriod, cancellationToken);
             StartSync();
+            PublishPresence();
+        }
+    }
+
+    public Task ResumeAsync()
+    {
+        if (ShouldSync && (_syncLoop is null || _syncLoop.IsCompleted))
+        {
+            StartSync();
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task MoveToAsync(SiloAddress target)
+    {
+        RequestContext.Set(IPlacementDirector.PlacementHintKey, target);
+        this.MigrateOnIdle();
+        return Task.CompletedTask;
+    }
+
+    // A move keeps the browsers' subscriptions: without them the mailbox would be silent until the web hosts renew.
+    void IGrainMigrationParticipant.OnDehydrate(IDehydrationContext dehydrationContext) =>
+        dehydrationContext.TryAddValue(ObserversKey, _observers.Observers.Values.ToList());
+
+    void IGrainMigrationParticipant.OnRehydrate(IRehydrationContext rehydrationContext)
+    {
+        if (rehydrationContext.TryGetValue<List<IMailboxObserver>>(ObserversKey, out var observers) && observers is not null)
+        {
+            foreach (var observer in observers)
+            {
+                _observers.Subscribe(observer, observer);
+            }
         }
     }
 
@@ -68,9 +108,9 @@ public sealed partial class MailboxGrain(
         {
             await StopKeepingAliveAsync();
         }
-        else if (_syncLoop is null || _syncLoop.IsCompleted)
+        else
         {
-            StartSync();
+            await ResumeAsync();
         }
     }
 
@@ -119,6 +159,7 @@ public sealed partial class MailboxGrain(
             await StopKeepingAliveAsync();
             ReportState(MailboxState.Disabled);
         }
+        PublishPresence();
         return new SettingsUpdateResult(saved, new Dictionary<string, string[]>());
     }
 
@@ -267,13 +308,25 @@ public sealed partial class MailboxGrain(
             return;
         }
         _state = next;
+        PublishPresence();
         _ = NotifyStatusAsync();
     }
 
     public void ReportSynced()
     {
         _lastSyncAt = time.GetUtcNow().UtcDateTime;
+        if (_state.State == MailboxState.Idle && (_lastSyncPublished is null || _lastSyncAt - _lastSyncPublished >= LastSyncPublishInterval))
+        {
+            PublishPresence();
+        }
         ReportState(MailboxState.Idle);
+    }
+
+    private void PublishPresence()
+    {
+        _lastSyncPublished = _lastSyncAt;
+        presence.Publish(new MailboxPresence(MailboxId, ShouldSync, ShouldSync ? silo.SiloAddress.ToParsableString() : null,
+            _state.State, _state.Error, _state.Kind, _lastSyncAt));
     }
 
     public async Task PublishAsync(IReadOnlyList<StoreOutcome> outcomes)

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Splynx.Orleans.Customers;
 using Splynx.Orleans.Mailbox.Imap;
+using Splynx.Orleans.Mailbox.Presence;
 using Splynx.Orleans.Secrets;
 using Splynx.Orleans.Sending;
 using Splynx.Orleans.Storage.Messages;
@@ -24,6 +25,10 @@ public static class MailboxServiceCollectionExtensions
         services.AddSingleton<MailServerTrust>();
         services.AddSingleton<IImapConnector, MailKitImapConnector>();
         services.AddSingleton<ImapConnectThrottle>();
+        services.Configure<MailClusterOptions>(configuration.GetSection(MailClusterOptions.SectionName));
+        services.AddSingleton<MailboxPresenceStore>();
+        services.AddSingleton<MailboxPresencePublisher>();
+        services.AddHostedService(provider => provider.GetRequiredService<MailboxPresencePublisher>());
         services.AddSingleton<IMessageStore, PostgresMessageStore>();
         services.AddSingleton<MailboxAccessRules>();
         services.AddSingleton<CustomerRepository>();

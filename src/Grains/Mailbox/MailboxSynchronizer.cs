@@ -47,7 +47,7 @@ internal sealed partial class MailboxSynchronizer(
             var endpoint = ImapEndpoint.From(settings, host.Password);
             try
             {
-                await throttle.WaitAsync(stopping);
+                await throttle.WaitAsync(endpoint.Server, stopping);
                 host.ReportState(MailboxState.Connecting);
                 using var client = await connector.ConnectAsync(endpoint, stopping);
                 client.Timeout = (int)options.CommandTimeout.TotalMilliseconds;

@@ -5,6 +5,7 @@ using Splynx.Orleans.WebHost.Admins;
 using Splynx.Orleans.WebHost.Auth;
 using Splynx.Orleans.Customers;
 using Splynx.Orleans.Mailbox;
+using Splynx.Orleans.Mailbox.Presence;
 using Splynx.Orleans.Storage.Messages;
 using Splynx.Orleans.WebHost.Customers;
 using Splynx.Orleans.WebHost.Mailbox;
@@ -41,6 +42,7 @@ public static class ApiSetup
         builder.Services.TryAddSingleton<MailboxAccessRules>();
         builder.Services.TryAddSingleton<MessageQueries>();
         builder.Services.TryAddSingleton<CustomerRepository>();
+        builder.Services.TryAddSingleton<MailboxPresenceStore>();
         builder.Services.AddSingleton<MailboxReadCheck>();
         builder.AddMailRealtime();
         return builder;

@@ -1,59 +1,101 @@
-using System.Collections.Concurrent;
+using System.Buffers.Text;
+using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Splynx.Orleans.Mailbox;
-using Splynx.Orleans.WebHost.Admins;
+using Splynx.Orleans.Mailbox.Presence;
 using Splynx.Orleans.WebHost.Auth;
-using Splynx.Orleans.WebHost.Mailbox;
 
 namespace Splynx.Orleans.WebHost.Operations;
 
-/// <summary>One admin's mailbox as the super-admin's overview shows it.</summary>
-public sealed record AdminMailboxResponse(
-    string AdminId, string Login, string Name, string State, string? Error, string? ErrorKind,
-    DateTime? LastSyncAt, long Messages, int Quarantined, string? Silo);
+/// <summary>One page of the overview: <c>next</c> goes back as <c>before</c> for the page after it (null on the last).</summary>
+public sealed record MailboxOverviewPage(IReadOnlyList<MailboxOverviewRow> Items, string? Next);
 
-/// <summary>For super-admins: every admin's mailbox, its state and the silo that holds it.</summary>
-public static partial class MailboxOverviewApi
+/// <summary>A live silo and how many mailboxes it holds.</summary>
+public sealed record SiloResponse(string Silo, string Status, int Mailboxes);
+
+/// <summary>
+/// For super-admins: every admin's mailbox, its state and the silo that holds it, and the silos. Answered from
+/// what the mailboxes publish about themselves (<c>mailbox_presence</c>), so it costs the same with five mailboxes
+/// or five thousand and wakes none of them.
+/// </summary>
+public static class MailboxOverviewApi
 {
-    /// <summary>Status calls in flight at once: enough to be quick with many admins, few enough not to flood the cluster.</summary>
-    private const int MaxParallelStatusCalls = 16;
+    private const int DefaultPageSize = 100;
+    private const int MaxPageSize = 500;
+    private static readonly string[] States = ["disabled", "connecting", "syncing", "idle", "error"];
 
     public static IEndpointRouteBuilder MapMailboxOverviewApi(this IEndpointRouteBuilder app)
     {
         var admin = app.MapGroup("/api/admin").WithTags("Operations").RequireAuthorization(AdminRoles.SuperAdminPolicy);
         admin.MapGet("/mailboxes", ListAsync);
+        admin.MapGet("/silos", SilosAsync);
         return app;
     }
 
-    private static async Task<Ok<AdminMailboxResponse[]>> ListAsync(
-        AdminStore admins, IClusterClient cluster, ILoggerFactory loggers, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<MailboxOverviewPage>, ValidationProblem>> ListAsync(
+        MailboxPresenceStore presence, IClusterClient cluster, CancellationToken cancellationToken,
+        string? state = null, string? before = null, int? limit = null)
     {
-        var all = await admins.ListAsync(cancellationToken);
-        var statuses = new ConcurrentDictionary<string, AdminMailboxResponse>(StringComparer.Ordinal);
-        var logger = loggers.CreateLogger(typeof(MailboxOverviewApi));
-        await Parallel.ForEachAsync(all, new ParallelOptions { MaxDegreeOfParallelism = MaxParallelStatusCalls, CancellationToken = cancellationToken },
-            async (admin, _) => statuses[admin.Id] = await StatusOfAsync(admin, cluster, logger));
-        // In the order of the admins list (by login), whatever order the answers came in.
-        return TypedResults.Ok(all.Select(admin => statuses[admin.Id]).ToArray());
+        var errors = new Dictionary<string, string[]>();
+        if (state is not null && !States.Contains(state, StringComparer.Ordinal))
+        {
+            errors["state"] = [$"Use one of: {string.Join(", ", States)}."];
+        }
+        var afterLogin = before is null ? null : DecodeCursor(before);
+        if (before is not null && afterLogin is null)
+        {
+            errors["before"] = ["Pass back the 'next' of the previous page."];
+        }
+        if (limit is < 1 or > MaxPageSize)
+        {
+            errors["limit"] = [$"Between 1 and {MaxPageSize}."];
+        }
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var pageSize = limit ?? DefaultPageSize;
+        var rows = await presence.OverviewPageAsync(state, afterLogin, pageSize + 1, cancellationToken);
+        var live = await LiveSilosAsync(cluster);
+        var page = rows.Take(pageSize).Select(row => row with { Silo = EndpointIfLive(row.Silo, live) }).ToList();
+        var next = rows.Count > pageSize ? EncodeCursor(page[^1].Login) : null;
+        return TypedResults.Ok(new MailboxOverviewPage(page, next));
     }
 
-    /// <summary>One mailbox that does not answer is shown as such, without hiding all the others.</summary>
-    private static async Task<AdminMailboxResponse> StatusOfAsync(Admin admin, IClusterClient cluster, ILogger logger)
+    private static async Task<Ok<SiloResponse[]>> SilosAsync(
+        MailboxPresenceStore presence, IClusterClient cluster, CancellationToken cancellationToken)
+    {
+        var hosts = await LiveHostsAsync(cluster);
+        var counts = await presence.CountBySiloAsync(cancellationToken);
+        return TypedResults.Ok(hosts
+            .OrderBy(host => host.Key.ToParsableString(), StringComparer.Ordinal)
+            .Select(host => new SiloResponse(host.Key.Endpoint.ToString(), host.Value.ToString().ToLowerInvariant(),
+                counts.GetValueOrDefault(host.Key.ToParsableString())))
+            .ToArray());
+    }
+
+    private static Task<Dictionary<SiloAddress, SiloStatus>> LiveHostsAsync(IClusterClient cluster) =>
+        cluster.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
+
+    private static async Task<HashSet<string>> LiveSilosAsync(IClusterClient cluster) =>
+        [.. (await LiveHostsAsync(cluster)).Keys.Select(silo => silo.ToParsableString())];
+
+    /// <summary>A mailbox last held by a silo that is gone is held by none (until a survivor resumes it).</summary>
+    private static string? EndpointIfLive(string? silo, HashSet<string> live) =>
+        silo is not null && live.Contains(silo) ? SiloAddress.FromParsableString(silo).Endpoint.ToString() : null;
+
+    private static string EncodeCursor(string login) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(login));
+
+    private static string? DecodeCursor(string cursor)
     {
         try
         {
-            var status = MailboxStatusResponse.From(await cluster.GetGrain<IMailboxGrain>(admin.Id).GetStatusAsync());
-            return new AdminMailboxResponse(admin.Id, admin.Login, admin.Name, status.State, status.Error, status.ErrorKind,
-                status.LastSyncAt, status.Messages, status.Quarantined, status.Silo);
+            return Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor));
         }
-        catch (Exception exception) when (exception is not OperationCanceledException)
+        catch (FormatException)
         {
-            LogStatusFailed(logger, exception, admin.Id);
-            return new AdminMailboxResponse(admin.Id, admin.Login, admin.Name, "error",
-                "The mailbox did not answer: " + exception.Message, null, null, 0, 0, null);
+            return null;
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the status of mailbox {MailboxId} for the overview failed")]
-    private static partial void LogStatusFailed(ILogger logger, Exception exception, string mailboxId);
 }

@@ -22,11 +22,14 @@ internal sealed class MailboxHarness : IAsyncDisposable
 
     public IClusterClient Client { get; }
 
-    public static async Task<MailboxHarness> StartAsync()
+    public static async Task<MailboxHarness> StartAsync(IReadOnlyDictionary<string, string?>? overrides = null, int silos = 1)
     {
         var database = await TestDatabase.CreateAsync();
-        var cluster = new SiloCluster(database);
-        await cluster.StartSiloAsync();
+        var cluster = new SiloCluster(database, overrides);
+        for (var silo = 0; silo < silos; silo++)
+        {
+            await cluster.StartSiloAsync();
+        }
         return new MailboxHarness(database, cluster, await cluster.ConnectClientAsync());
     }
 

@@ -9,7 +9,8 @@ namespace Splynx.Orleans.Tests.Infrastructure;
 /// A cluster of real silo processes (the test silo program, which wires the service's own silo
 /// configuration) sharing one test database, and an Orleans client in the test process.
 /// </summary>
-internal sealed class SiloCluster(TestDatabase database) : IAsyncDisposable
+/// <param name="overrides">Settings that replace the tests' defaults below; a null value drops the default (the product's own applies).</param>
+internal sealed class SiloCluster(TestDatabase database, IReadOnlyDictionary<string, string?>? overrides = null) : IAsyncDisposable
 {
     private readonly string _clusterId = "c" + Guid.NewGuid().ToString("N")[..12];
     private readonly List<(string Endpoint, ServiceProcess Process)> _silos = [];
@@ -19,7 +20,7 @@ internal sealed class SiloCluster(TestDatabase database) : IAsyncDisposable
     /// Failure detection tuned for tests: a killed silo is declared dead within seconds instead of
     /// the production defaults' minute or so. Everything else is the production configuration.
     /// </summary>
-    private IReadOnlyDictionary<string, string> ClusterConfiguration => new Dictionary<string, string>
+    private IReadOnlyDictionary<string, string> ClusterConfiguration => WithOverrides(new Dictionary<string, string>
     {
         ["ConnectionStrings:Postgres"] = database.ConnectionString,
         ["Orleans:ClusterId"] = _clusterId,
@@ -45,6 +46,32 @@ internal sealed class SiloCluster(TestDatabase database) : IAsyncDisposable
         ["Mail:Sync:SummaryBatchSize"] = "50",
         ["Mail:Sync:FetchBatchSize"] = "20",
         ["Logging:LogLevel:Default"] = "Warning",
+    });
+
+    private Dictionary<string, string> WithOverrides(Dictionary<string, string> defaults)
+    {
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                defaults.Remove(key);
+            }
+            else
+            {
+                defaults[key] = value;
+            }
+        }
+        return defaults;
+    }
+
+    /// <summary>The product's own failure detection instead of the tests' faster one.</summary>
+    public static IReadOnlyDictionary<string, string?> ProductionFailureDetection { get; } = new Dictionary<string, string?>
+    {
+        ["Orleans:Membership:ProbeTimeout"] = null,
+        ["Orleans:Membership:NumMissedProbesLimit"] = null,
+        ["Orleans:Membership:NumVotesForDeathDeclaration"] = null,
+        ["Orleans:Membership:TableRefreshTimeout"] = null,
+        ["Orleans:Membership:IAmAliveTablePublishTimeout"] = null,
     };
 
     /// <summary>The cluster's id, which is also its service id (the key of its rows in the Orleans tables).</summary>

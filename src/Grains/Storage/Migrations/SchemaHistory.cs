@@ -22,5 +22,6 @@ public static class SchemaHistory
         AdminSessionsSchema.Migration,
         LoginFailuresSchema.Migration,
         ContentKeySchema.Migration,
+        MailboxPresenceSchema.Migration,
     ];
 }

@@ -1,0 +1,12 @@
+namespace Splynx.Orleans.Mailbox.Presence;
+
+/// <summary>What a mailbox publishes about itself whenever it changes (a row of <c>mailbox_presence</c>).</summary>
+/// <param name="Enabled">Whether the mailbox should be syncing (processing on and IMAP configured).</param>
+/// <param name="Silo">The full address of the silo that holds it (with its generation), or null when it holds no connection.</param>
+public sealed record MailboxPresence(
+    string MailboxId, bool Enabled, string? Silo, MailboxState State, string? Error, MailErrorKind? ErrorKind, DateTime? LastSyncAt);
+
+/// <summary>One mailbox as the operators' overview lists it.</summary>
+public sealed record MailboxOverviewRow(
+    string AdminId, string Login, string Name, string State, string? Error, string? ErrorKind,
+    DateTime? LastSyncAt, long Messages, int Quarantined, string? Silo);
