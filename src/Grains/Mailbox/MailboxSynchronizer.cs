@@ -109,6 +109,8 @@ internal sealed partial class MailboxSynchronizer(
         var sent = await ResolveSentFolderAsync(client, settings, stopping);
         await SyncFolderAsync(client.Inbox, SyncedFolder.Inbox, MessageDirection.In, settings, stopping);
         var nextSentCheck = time.GetUtcNow();
+        // Each mailbox checks at its own phase, so thousands of them never check together.
+        var nextIdleCheck = time.GetUtcNow() + options.IdleCheckInterval * Random.Shared.NextDouble();
 
         while (true)
         {
@@ -133,12 +135,37 @@ internal sealed partial class MailboxSynchronizer(
             host.ReportSynced();
             _failures = 0;
             var wait = _inboxChanged ? TimeSpan.Zero : sent is null ? options.IdleReissue : Min(options.IdleReissue, nextSentCheck - time.GetUtcNow());
-            await WaitForChangesAsync(client, wait, stopping);
+            var untilCheck = nextIdleCheck - time.GetUtcNow();
+            var onlyACheck = !_inboxChanged && untilCheck < wait;
+            await WaitForChangesAsync(client, onlyACheck ? untilCheck : wait, stopping);
+            if (onlyACheck && !_inboxChanged)
+            {
+                // Servers under load now and then drop an IDLE notification (and do not repeat it later): asking
+                // for UIDs above the cursor finds such mail whatever was announced. Without it, it waited for the
+                // next message or Sent check.
+                nextIdleCheck = time.GetUtcNow() + options.IdleCheckInterval;
+                if (!await HasMailAboveCursorAsync(client.Inbox, stopping))
+                {
+                    continue;
+                }
+            }
             await SyncFolderAsync(client.Inbox, SyncedFolder.Inbox, MessageDirection.In, settings, stopping);
         }
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    /// <summary>One UID SEARCH on the selected INBOX: an index lookup for the server, a few bytes on the wire.</summary>
+    private async Task<bool> HasMailAboveCursorAsync(IMailFolder inbox, CancellationToken stopping)
+    {
+        if (host.GetCursor(SyncedFolder.Inbox) is not { HighestUid: > 0 } cursor)
+        {
+            return true;
+        }
+        var above = new UniqueIdRange(new UniqueId((uint)cursor.UidValidity, (uint)cursor.HighestUid + 1), UniqueId.MaxValue);
+        // "n:*" always answers the last message, even below n: only a UID above the cursor is news.
+        return (await inbox.SearchAsync(SearchQuery.Uids(above), stopping)).Any(uid => uid.Id > cursor.HighestUid);
+    }
 
     /// <summary>IDLE until the mailbox changes or <paramref name="wait"/> is over; NOOP polling where IDLE is missing.</summary>
     private async Task WaitForChangesAsync(ImapClient client, TimeSpan wait, CancellationToken stopping)
