@@ -43,6 +43,8 @@ public static class ApiSetup
         builder.Services.TryAddSingleton<MessageQueries>();
         builder.Services.TryAddSingleton<CustomerRepository>();
         builder.Services.TryAddSingleton<MailboxPresenceStore>();
+        builder.Services.AddSingleton<OperationsFeed>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<OperationsFeed>());
         builder.Services.AddSingleton<MailboxReadCheck>();
         builder.AddMailRealtime();
         return builder;

@@ -29,6 +29,7 @@ public static class MailboxOverviewApi
         var admin = app.MapGroup("/api/admin").WithTags("Operations").RequireAuthorization(AdminRoles.SuperAdminPolicy);
         admin.MapGet("/mailboxes", ListAsync);
         admin.MapGet("/silos", SilosAsync);
+        app.MapHub<OperationsHub>(OperationsHub.Path);
         return app;
     }
 

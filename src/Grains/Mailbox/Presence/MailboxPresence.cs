@@ -10,3 +10,7 @@ public sealed record MailboxPresence(
 public sealed record MailboxOverviewRow(
     string AdminId, string Login, string Name, string State, string? Error, string? ErrorKind,
     DateTime? LastSyncAt, long Messages, int Quarantined, string? Silo);
+
+/// <summary>A mailbox's new state as the operators' live view receives it (<c>silo</c> as the full silo address).</summary>
+public sealed record MailboxPresenceChange(
+    string AdminId, string State, string? Error, string? ErrorKind, DateTime? LastSyncAt, string? Silo);

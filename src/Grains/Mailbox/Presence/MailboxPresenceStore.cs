@@ -70,6 +70,28 @@ public sealed class MailboxPresenceStore(NpgsqlDataSource dataSource)
         return await ReadIdsAsync(command, cancellationToken);
     }
 
+    /// <summary>Presence rows written after <paramref name="since"/>, with the time each was written.</summary>
+    public async Task<IReadOnlyList<(MailboxPresenceChange Change, DateTime UpdatedAt)>> ChangedSinceAsync(DateTime since, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT mailbox_id, state, error, error_kind, last_sync_at, silo, updated_at
+            FROM mailbox_presence WHERE updated_at > @since ORDER BY updated_at LIMIT 5000
+            """);
+        command.Parameters.Add(new NpgsqlParameter<DateTime>("since", DateTime.SpecifyKind(since, DateTimeKind.Utc)));
+        var changes = new List<(MailboxPresenceChange, DateTime)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            changes.Add((new MailboxPresenceChange(reader.GetString(0), reader.GetString(1),
+                reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.IsDBNull(4) ? null : DateTime.SpecifyKind(reader.GetDateTime(4), DateTimeKind.Utc),
+                reader.IsDBNull(5) ? null : reader.GetString(5)),
+                DateTime.SpecifyKind(reader.GetDateTime(6), DateTimeKind.Utc)));
+        }
+        return changes;
+    }
+
     /// <summary>Enabled mailboxes per silo address, as the mailboxes last published it.</summary>
     public async Task<IReadOnlyDictionary<string, int>> CountBySiloAsync(CancellationToken cancellationToken)
     {

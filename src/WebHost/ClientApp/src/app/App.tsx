@@ -8,6 +8,7 @@ import { LoginPage, meKey, useMe } from "../features/auth";
 import { SystemSmtpPage } from "../features/config";
 import { InboxPage } from "../features/inbox";
 import { ComingSoonPage, NotFoundPage } from "../features/placeholders";
+import { OperationsPage } from "../features/operations";
 import { MailSettingsPage } from "../features/profile";
 import { LiveChannel } from "./live";
 import { Shell } from "./Shell";
@@ -51,10 +52,7 @@ function SignedIn() {
           <Route path="profile/mail" element={<MailSettingsPage />} />
           <Route path="config/email" element={<SuperAdminOnly me={admin}><SystemSmtpPage /></SuperAdminOnly>} />
           <Route path="admins" element={<SuperAdminOnly me={admin}><AdminsPage /></SuperAdminOnly>} />
-          <Route
-            path="operations"
-            element={<SuperAdminOnly me={admin}><ComingSoonPage title="Operations" what="Every mailbox's state and silo, and the silos of the cluster, will be here." /></SuperAdminOnly>}
-          />
+          <Route path="operations" element={<SuperAdminOnly me={admin}><OperationsPage /></SuperAdminOnly>} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Routes>
