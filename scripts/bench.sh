@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks (figures, not tests): scripts/bench.sh ingest [--messages N] | inbox [--messages N] [--mailboxes N]
+#   | scale [--mailboxes N] [--deliveries N] [--connects-per-second N]   (silo processes; see README "Scale")
 # Starts the local stack, builds in Release and runs the benchmark program.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,5 +9,6 @@ bash scripts/stack.sh up
 source .stack/env
 # The benchmark's silo runs as in production: its key ring is encrypted with the stack's certificate.
 export DataProtection__Certificate__Path="$STACK_KEYRING_CERT" DataProtection__Certificate__Password="$STACK_KEYRING_PASSWORD"
+dotnet build src/Silo -c Release --nologo -v quiet
 dotnet build bench/Splynx.Orleans.Bench -c Release --nologo -v quiet
 dotnet bench/Splynx.Orleans.Bench/bin/Release/net10.0/Splynx.Orleans.Bench.dll "$@"

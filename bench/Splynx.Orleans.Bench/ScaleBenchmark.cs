@@ -1,0 +1,362 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using MailKit.Net.Smtp;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+using Splynx.Orleans.Hosting;
+using Splynx.Orleans.Mailbox;
+
+namespace Splynx.Orleans.Bench;
+
+/// <summary>
+/// <c>bench scale</c>: N mailboxes of distinct stack users over IMAPS on real silo processes, each figure next to a
+/// bare MailKit program doing the same on the same server in the same run: (1) cold start, (2) RSS per idle
+/// mailbox, (3) push from SMTP accept to the mailbox's event (the grain observer the web hosts' relay listens
+/// to) next to SMTP accept to EXISTS at bare IDLE sessions, (5) the spread over three silos and two minutes after
+/// a fourth joins, (4) failover after kill -9 of the fullest silo.
+/// </summary>
+internal static class ScaleBenchmark
+{
+    private const int BareIdleClients = 20;
+    private const int EnablesInFlight = 64;
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(10);
+
+    public static async Task<int> RunAsync(int mailboxes, int deliveries, int connectsPerSecond)
+    {
+        var stack = StackSettings.Load();
+        var run = Guid.NewGuid().ToString("N")[..6];
+        var database = "scale_" + run;
+        var password = Guid.NewGuid().ToString("N");
+        await using var admin = new NpgsqlConnection(stack["STACK_PG_ADMIN_CONNECTION"]);
+        await admin.OpenAsync();
+        await new NpgsqlCommand($"CREATE DATABASE {database}", admin).ExecuteNonQueryAsync();
+        var connectionString = new NpgsqlConnectionStringBuilder(stack["STACK_PG_ADMIN_CONNECTION"]) { Database = database }.ConnectionString;
+        var silos = new List<SiloProcess>();
+        var table = new List<(string Figure, string Service, string Bare, string Ratio)>();
+        try
+        {
+            Console.WriteLine($"Creating {mailboxes + BareIdleClients:N0} mail users ...");
+            var users = Enumerable.Range(0, mailboxes).Select(i => $"scale{run}m{i}").ToList();
+            var bareUsers = Enumerable.Range(0, BareIdleClients).Select(i => $"scale{run}b{i}").ToList();
+            await Parallel.ForEachAsync(users.Concat(bareUsers), new ParallelOptions { MaxDegreeOfParallelism = 8 },
+                async (user, _) => await stack.AddMailUserAsync(user, password));
+
+            var environment = new Dictionary<string, string>
+            {
+                ["ConnectionStrings__Postgres"] = connectionString,
+                ["Database__MigrateOnStart"] = "true",
+                ["Orleans__ClusterId"] = database,
+                ["Orleans__ServiceId"] = database,
+                ["Orleans__AdvertisedIP"] = "127.0.0.1",
+                ["Mail__Sync__ConnectsPerSecond"] = connectsPerSecond.ToString(CultureInfo.InvariantCulture),
+                ["Logging__LogLevel__Default"] = "Warning",
+            };
+            silos.Add(await SiloProcess.StartAsync(stack, environment, connectionString));
+            using var clientHost = await ConnectClientAsync(connectionString, database);
+            var grains = clientHost.Services.GetRequiredService<IGrainFactory>();
+            await using var dataSource = NpgsqlDataSource.Create(connectionString);
+
+            // (1) and (2): cold start and memory, one silo.
+            await Task.Delay(Settle);
+            var rssBefore = silos[0].Rss();
+            Console.WriteLine($"Enabling {mailboxes:N0} mailboxes on one silo (connect limit {connectsPerSecond}/s) ...");
+            var clock = Stopwatch.StartNew();
+            await Parallel.ForEachAsync(users, new ParallelOptions { MaxDegreeOfParallelism = EnablesInFlight }, async (user, _) =>
+            {
+                var result = await grains.GetGrain<IMailboxGrain>(user).UpdateSettingsAsync(SettingsFor(stack, user, password));
+                if (!result.Succeeded)
+                {
+                    throw new InvalidOperationException($"{user}: {string.Join("; ", result.Errors.Keys)}");
+                }
+            });
+            await WaitAsync(async () => await CountAsync(dataSource, "state = 'idle'") >= mailboxes, TimeSpan.FromMinutes(15), "every mailbox idle");
+            var coldStart = clock.Elapsed;
+            await Task.Delay(Settle);
+            var servicePerMailbox = (silos[0].Rss() - rssBefore) / (double)mailboxes;
+
+            Console.WriteLine("The same logins with a bare MailKit program ...");
+            var bare = await BareIdleProgram.MeasureAsync(stack, users, password, connectsPerSecond, EnablesInFlight, Settle);
+            table.Add(("cold start, all idle (s)", $"{coldStart.TotalSeconds:N1}", $"{bare.Elapsed.TotalSeconds:N1}", Ratio(coldStart.TotalSeconds, bare.Elapsed.TotalSeconds)));
+            table.Add(("RSS per idle mailbox (KiB)", $"{servicePerMailbox / 1024:N0}", $"{bare.RssPerSession / 1024:N0}", Ratio(servicePerMailbox, bare.RssPerSession)));
+
+            // (3) push.
+            Console.WriteLine($"Push: {deliveries} deliveries through Postfix to random mailboxes, and to bare IDLE sessions ...");
+            var push = await PushAsync(stack, grains, users, bareUsers, password, deliveries);
+            table.Add(("push p50 (ms)", $"{push.Service.P(50):N0}", $"{push.Bare.P(50):N0}", ""));
+            table.Add(("push p95 (ms)", $"{push.Service.P(95):N0}", $"{push.Bare.P(95):N0}", ""));
+            table.Add(("push p99 (ms)", $"{push.Service.P(99):N0}", $"{push.Bare.P(99):N0}", ""));
+            table.Add(("push max (ms)", $"{push.Service.P(100):N0}", $"{push.Bare.P(100):N0}", ""));
+            table.Add(("push not received", $"{push.ServiceMissed}", $"{push.BareMissed}", ""));
+
+            // (5, first half) two more silos: the mailboxes spread out.
+            Console.WriteLine("Two more silos join ...");
+            silos.Add(await SiloProcess.StartAsync(stack, environment, connectionString));
+            silos.Add(await SiloProcess.StartAsync(stack, environment, connectionString));
+            var spreadClock = Stopwatch.StartNew();
+            var spread = await WaitForSpreadAsync(dataSource, silos, mailboxes, TimeSpan.FromMinutes(5));
+            table.Add(("spread over 3 silos", Describe(spread), $"after {spreadClock.Elapsed.TotalSeconds:N0} s", ""));
+
+            // (5, second half) a fourth silo joins.
+            Console.WriteLine("A fourth silo joins; counting after 2 minutes ...");
+            silos.Add(await SiloProcess.StartAsync(stack, environment, connectionString));
+            await Task.Delay(TimeSpan.FromMinutes(2));
+            spread = await CountsAsync(dataSource, silos);
+            table.Add(("spread 2 min after a 4th joins", Describe(spread), "", ""));
+
+            // (4) failover.
+            var fullest = silos.OrderByDescending(silo => spread.GetValueOrDefault(silo.Endpoint)).First();
+            var held = await HeldByAsync(dataSource, fullest.Endpoint);
+            var sample = held.OrderBy(_ => Random.Shared.Next()).Take(Math.Min(50, held.Count)).ToList();
+            Console.WriteLine($"kill -9 of {fullest.Endpoint}, which holds {held.Count:N0} mailboxes ...");
+            var killClock = Stopwatch.StartNew();
+            fullest.Kill();
+            silos.Remove(fullest);
+            var gapSubject = "gap " + run;
+            await DeliverAsync(stack, sample, gapSubject);
+            await WaitAsync(async () => await CountIdleElsewhereAsync(dataSource, held, fullest.Endpoint) >= held.Count, TimeSpan.FromMinutes(10),
+                "the killed silo's mailboxes idle elsewhere");
+            var failover = killClock.Elapsed;
+            await WaitAsync(async () => await StoredCountAsync(dataSource, sample, gapSubject) >= sample.Count, TimeSpan.FromMinutes(2), "the gap's mail stored");
+            await Task.Delay(TimeSpan.FromSeconds(5));
+            var copies = await StoredCountAsync(dataSource, sample, gapSubject);
+            table.Add(("failover, all idle again (s)", $"{failover.TotalSeconds:N1}", $"{held.Count:N0} mailboxes", ""));
+            table.Add(("gap mail stored / sent", $"{copies} / {sample.Count}", "", ""));
+
+            Console.WriteLine();
+            Console.WriteLine($"{mailboxes:N0} mailboxes, IMAPS, Dovecot and PostgreSQL on this machine ({Environment.ProcessorCount} cores)");
+            Console.WriteLine($"{"figure",-32}{"service",22}{"bare MailKit",18}{"ratio",8}");
+            foreach (var (figure, service, bareFigure, ratio) in table)
+            {
+                Console.WriteLine($"{figure,-32}{service,22}{bareFigure,18}{ratio,8}");
+            }
+            return 0;
+        }
+        finally
+        {
+            foreach (var silo in silos)
+            {
+                silo.Kill();
+            }
+            NpgsqlConnection.ClearAllPools();
+            await new NpgsqlCommand($"DROP DATABASE IF EXISTS {database} WITH (FORCE)", admin).ExecuteNonQueryAsync();
+        }
+    }
+
+    private static string Ratio(double service, double bare) => bare > 0 ? (service / bare).ToString("N2", CultureInfo.InvariantCulture) : "";
+
+    private static string Describe(IReadOnlyDictionary<string, int> counts) => string.Join("/", counts.Values.Order());
+
+    private static MailSettings SettingsFor(StackSettings stack, string user, string password) => MailSettings.Default with
+    {
+        Tracking = new TrackingSettings(true, ProcessMode.All, null, false, []),
+        Credentials = new CredentialsSettings(user, password, false),
+        Imap = new ImapSettings(stack["STACK_IMAP_HOST"], stack.Port("STACK_IMAPS_PORT"), ImapSecurity.Ssl, DontValidateCertificate: true, null),
+    };
+
+    private static async Task<IHost> ConnectClientAsync(string connectionString, string clusterId)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Postgres"] = connectionString,
+            ["Orleans:ClusterId"] = clusterId,
+            ["Orleans:ServiceId"] = clusterId,
+            // The benchmark kills silos on purpose: the client's complaints about it are expected.
+            ["Logging:LogLevel:Default"] = "Error",
+        });
+        builder.UseOrleansClient(client => client.UseSplynxCluster(builder.Configuration));
+        var host = builder.Build();
+        await host.StartAsync();
+        return host;
+    }
+
+    private sealed record PushFigures(Percentiles Service, int ServiceMissed, Percentiles Bare, int BareMissed);
+
+    private static async Task<PushFigures> PushAsync(StackSettings stack, IGrainFactory grains, List<string> users, List<string> bareUsers,
+        string password, int deliveries)
+    {
+        var random = new Random(11);
+        var addressed = users.OrderBy(_ => random.Next()).Take(20).ToList();
+        var watch = new PushWatch();
+        var reference = grains.CreateObjectReference<IMailboxObserver>(watch);
+        foreach (var user in addressed)
+        {
+            await grains.GetGrain<IMailboxGrain>(user).SubscribeAsync(reference);
+        }
+        await using var bare = await BareIdleProgram.IdleSessionsAsync(stack, bareUsers, password);
+
+        var accepted = new ConcurrentDictionary<string, DateTime>();
+        using var smtp = new SmtpClient();
+        await smtp.ConnectAsync(stack["STACK_SMTP_HOST"], stack.Port("STACK_SMTP_PORT"), MailKit.Security.SecureSocketOptions.None);
+        var serviceSubjects = new List<string>();
+        var bareSubjects = new List<string>();
+        for (var i = 0; i < deliveries; i++)
+        {
+            // Every other delivery goes to a bare session, so both see the server in the same state.
+            var toBare = i % 2 == 1;
+            var user = toBare ? bareUsers[random.Next(bareUsers.Count)] : addressed[random.Next(addressed.Count)];
+            var subject = $"push {i} {Guid.NewGuid():N}";
+            (toBare ? bareSubjects : serviceSubjects).Add(subject);
+            var message = new MimeKit.MimeMessage();
+            message.From.Add(MimeKit.MailboxAddress.Parse("customer@elsewhere.test"));
+            message.To.Add(MimeKit.MailboxAddress.Parse($"{user}@{stack["STACK_MAIL_DOMAIN"]}"));
+            message.Subject = subject;
+            message.Body = new MimeKit.TextPart("plain") { Text = "Is the outage over?" };
+            await smtp.SendAsync(message);
+            accepted[subject] = DateTime.UtcNow;
+            if (toBare)
+            {
+                bare.Accepted(user, DateTime.UtcNow);
+            }
+            await Task.Delay(300);
+        }
+        await smtp.DisconnectAsync(true);
+        await Task.Delay(TimeSpan.FromSeconds(15));
+        foreach (var user in addressed)
+        {
+            await grains.GetGrain<IMailboxGrain>(user).UnsubscribeAsync(reference);
+        }
+
+        var service = serviceSubjects.Where(watch.Seen.ContainsKey).Select(subject => (watch.Seen[subject] - accepted[subject]).TotalMilliseconds).ToList();
+        var bareLatencies = bare.Latencies();
+        return new PushFigures(new Percentiles(service), serviceSubjects.Count - service.Count,
+            new Percentiles(bareLatencies), bareSubjects.Count - bareLatencies.Count);
+    }
+
+    private sealed class PushWatch : IMailboxObserver
+    {
+        public ConcurrentDictionary<string, DateTime> Seen { get; } = new();
+
+        public Task OnMessageEventsAsync(IReadOnlyList<MessageEvent> messageEvents)
+        {
+            var now = DateTime.UtcNow;
+            foreach (var messageEvent in messageEvents)
+            {
+                if (messageEvent is { Kind: MessageEventKind.Received, Summary.Subject: { } subject })
+                {
+                    Seen.TryAdd(subject, now);
+                }
+            }
+            return Task.CompletedTask;
+        }
+
+        public Task OnStatusChangedAsync(string mailboxId, MailboxStatus status) => Task.CompletedTask;
+    }
+
+    private static async Task DeliverAsync(StackSettings stack, IEnumerable<string> users, string subject)
+    {
+        using var smtp = new SmtpClient();
+        await smtp.ConnectAsync(stack["STACK_SMTP_HOST"], stack.Port("STACK_SMTP_PORT"), MailKit.Security.SecureSocketOptions.None);
+        foreach (var user in users)
+        {
+            var message = new MimeKit.MimeMessage();
+            message.From.Add(MimeKit.MailboxAddress.Parse("customer@elsewhere.test"));
+            message.To.Add(MimeKit.MailboxAddress.Parse($"{user}@{stack["STACK_MAIL_DOMAIN"]}"));
+            message.Subject = subject;
+            message.Body = new MimeKit.TextPart("plain") { Text = "Sent while the silo was down." };
+            await smtp.SendAsync(message);
+        }
+        await smtp.DisconnectAsync(true);
+    }
+
+    private static async Task<long> CountAsync(NpgsqlDataSource dataSource, string condition)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT count(*) FROM mailbox_presence WHERE {condition}");
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    private static async Task<Dictionary<string, int>> CountsAsync(NpgsqlDataSource dataSource, IEnumerable<SiloProcess> silos)
+    {
+        var counts = silos.ToDictionary(silo => silo.Endpoint, _ => 0);
+        await using var command = dataSource.CreateCommand("SELECT split_part(silo, '@', 1), count(*)::int FROM mailbox_presence WHERE enabled AND silo IS NOT NULL GROUP BY 1");
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            if (counts.ContainsKey(reader.GetString(0)))
+            {
+                counts[reader.GetString(0)] = reader.GetInt32(1);
+            }
+        }
+        return counts;
+    }
+
+    /// <summary>Until every silo holds within 10 % of the mean, or the time is up; the counts then.</summary>
+    private static async Task<Dictionary<string, int>> WaitForSpreadAsync(NpgsqlDataSource dataSource, List<SiloProcess> silos, int total, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var counts = await CountsAsync(dataSource, silos);
+            var mean = total / (double)silos.Count;
+            if (counts.Values.All(count => Math.Abs(count - mean) <= 0.1 * mean) || clock.Elapsed > timeout)
+            {
+                return counts;
+            }
+            await Task.Delay(1000);
+        }
+    }
+
+    private static async Task<List<string>> HeldByAsync(NpgsqlDataSource dataSource, string endpoint)
+    {
+        await using var command = dataSource.CreateCommand("SELECT mailbox_id FROM mailbox_presence WHERE enabled AND split_part(silo, '@', 1) = @endpoint");
+        command.Parameters.AddWithValue("endpoint", endpoint);
+        var ids = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            ids.Add(reader.GetString(0));
+        }
+        return ids;
+    }
+
+    private static async Task<long> CountIdleElsewhereAsync(NpgsqlDataSource dataSource, List<string> ids, string endpoint)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT count(*) FROM mailbox_presence WHERE mailbox_id = ANY(@ids) AND state = 'idle' AND split_part(silo, '@', 1) <> @endpoint");
+        command.Parameters.AddWithValue("ids", ids.ToArray());
+        command.Parameters.AddWithValue("endpoint", endpoint);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    private static async Task<long> StoredCountAsync(NpgsqlDataSource dataSource, List<string> ids, string subject)
+    {
+        await using var command = dataSource.CreateCommand("SELECT count(*) FROM mail_messages WHERE mailbox_id = ANY(@ids) AND subject = @subject");
+        command.Parameters.AddWithValue("ids", ids.ToArray());
+        command.Parameters.AddWithValue("subject", subject);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    internal static async Task WaitAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (clock.Elapsed > timeout)
+            {
+                throw new TimeoutException($"Gave up waiting for {what} after {timeout}.");
+            }
+            await Task.Delay(250);
+        }
+    }
+
+    internal static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>Latencies in milliseconds, and their percentiles (100 = the maximum).</summary>
+internal sealed class Percentiles(IEnumerable<double> values)
+{
+    private readonly double[] _sorted = [.. values.Order()];
+
+    public double P(int percent) => _sorted.Length == 0 ? double.NaN
+        : _sorted[Math.Clamp((int)Math.Ceiling(percent / 100.0 * _sorted.Length) - 1, 0, _sorted.Length - 1)];
+}
