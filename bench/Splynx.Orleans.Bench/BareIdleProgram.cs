@@ -92,7 +92,16 @@ internal static class BareIdleProgram
         foreach (var user in users)
         {
             var client = await OpenInboxAsync(stack, user, password, CancellationToken.None);
-            client.Inbox.CountChanged += (_, _) => sessions.Exists(user, DateTime.UtcNow);
+            // One EXISTS can announce several messages: each counts as seen at that moment.
+            var known = client.Inbox.Count;
+            client.Inbox.CountChanged += (_, _) =>
+            {
+                var now = DateTime.UtcNow;
+                for (; known < client.Inbox.Count; known++)
+                {
+                    sessions.Exists(user, now);
+                }
+            };
             sessions.Hold(client);
         }
         return sessions;
