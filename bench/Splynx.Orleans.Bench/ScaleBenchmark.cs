@@ -15,7 +15,8 @@ namespace Splynx.Orleans.Bench;
 
 /// <summary>
 /// <c>bench scale</c>: N mailboxes of distinct stack users over IMAPS on real silo processes, each figure next to a
-/// bare MailKit program doing the same on the same server in the same run: (1) cold start, (2) RSS per idle
+/// bare MailKit program doing the same on the same server in the same run: (1) cold start (a fresh silo takes
+/// over every mailbox of one that died), (2) RSS per idle
 /// mailbox, (3) push from SMTP accept to the mailbox's event (the grain observer the web hosts' relay listens
 /// to) next to SMTP accept to EXISTS at bare IDLE sessions, (5) the spread over three silos and two minutes after
 /// a fourth joins, (4) failover after kill -9 of the fullest silo.
@@ -54,6 +55,8 @@ internal static class ScaleBenchmark
                 ["Orleans__ServiceId"] = database,
                 ["Orleans__AdvertisedIP"] = "127.0.0.1",
                 ["Mail__Sync__ConnectsPerSecond"] = connectsPerSecond.ToString(CultureInfo.InvariantCulture),
+                // As many logins in flight as the bare program has.
+                ["Mail__Cluster__ResumesInFlight"] = EnablesInFlight.ToString(CultureInfo.InvariantCulture),
                 ["Logging__LogLevel__Default"] = "Warning",
             };
             silos.Add(await SiloProcess.StartAsync(stack, environment, connectionString));
@@ -61,11 +64,10 @@ internal static class ScaleBenchmark
             var grains = clientHost.Services.GetRequiredService<IGrainFactory>();
             await using var dataSource = NpgsqlDataSource.Create(connectionString);
 
-            // (1) and (2): cold start and memory, one silo.
+            // (2) memory: one silo, before and after its mailboxes are enabled and idle.
             await Task.Delay(Settle);
             var rssBefore = silos[0].Rss();
             Console.WriteLine($"Enabling {mailboxes:N0} mailboxes on one silo (connect limit {connectsPerSecond}/s) ...");
-            var clock = Stopwatch.StartNew();
             await Parallel.ForEachAsync(users, new ParallelOptions { MaxDegreeOfParallelism = EnablesInFlight }, async (user, _) =>
             {
                 var result = await grains.GetGrain<IMailboxGrain>(user).UpdateSettingsAsync(SettingsFor(stack, user, password));
@@ -75,9 +77,19 @@ internal static class ScaleBenchmark
                 }
             });
             await WaitAsync(async () => await CountAsync(dataSource, "state = 'idle'") >= mailboxes, TimeSpan.FromMinutes(15), "every mailbox idle");
-            var coldStart = clock.Elapsed;
             await Task.Delay(Settle);
             var servicePerMailbox = (silos[0].Rss() - rssBefore) / (double)mailboxes;
+
+            // (1) cold start: the silo holding them all dies and a fresh one starts; from its joining until all are idle there.
+            Console.WriteLine("Cold start: a fresh silo takes over every mailbox ...");
+            silos[0].Kill();
+            silos.Clear();
+            silos.Add(await SiloProcess.StartAsync(stack, environment, connectionString));
+            var clock = Stopwatch.StartNew();
+            var fresh = silos[0].Endpoint;
+            await WaitAsync(async () => await CountAsync(dataSource, $"state = 'idle' AND split_part(silo, '@', 1) = '{fresh}'") >= mailboxes,
+                TimeSpan.FromMinutes(15), "every mailbox idle on the fresh silo");
+            var coldStart = clock.Elapsed;
 
             Console.WriteLine("The same logins with a bare MailKit program ...");
             var bare = await BareIdleProgram.MeasureAsync(stack, users, password, connectsPerSecond, EnablesInFlight, Settle);
