@@ -100,21 +100,28 @@ internal static class SendingScenario
     public sealed record Sender(Browser Browser, string Id, string Login, string Password, string Name, MailUser User);
 
     /// <summary>An admin with IMAP on the local Dovecot (not syncing) and SMTP as <paramref name="route"/> says.</summary>
-    public static async Task<Sender> NewSenderAsync(ApiHost host, SmtpRoute route, string[]? delegates = null, string? replyTo = null)
+    public static async Task<Sender> NewSenderAsync(ApiHost host, SmtpRoute route, string[]? delegates = null, string? replyTo = null,
+        bool tracking = false)
     {
         var (browser, admin, password) = await host.NewAdminAsync();
         var user = await LocalStack.CreateMailUserAsync("snd");
         host.RememberSecret(user.Password);
-        await SaveSettingsAsync(browser, user, route, delegates ?? [], replyTo);
+        await SaveSettingsAsync(browser, user, route, delegates ?? [], replyTo, tracking);
+        if (tracking)
+        {
+            await Eventually.TrueAsync(async () => (await browser.GetAsync("/api/me/mailbox/status")).Json.GetProperty("state").GetString() == "idle",
+                MailScenario.SyncTimeout, "the sender's mailbox to be idle");
+        }
         return new Sender(browser, admin.GetProperty("id").GetString()!, admin.GetProperty("login").GetString()!, password,
             admin.GetProperty("name").GetString()!, user);
     }
 
-    public static async Task SaveSettingsAsync(Browser browser, MailUser user, SmtpRoute route, string[] delegates, string? replyTo)
+    public static async Task SaveSettingsAsync(Browser browser, MailUser user, SmtpRoute route, string[] delegates, string? replyTo,
+        bool tracking = false)
     {
         var saved = await browser.PutAsync("/api/me/mail-settings", new
         {
-            tracking = new { enabled = false, process = "all", historicFrom = (string?)null, markAsRead = false, denyList = Array.Empty<string>() },
+            tracking = new { enabled = tracking, process = "all", historicFrom = (string?)null, markAsRead = false, denyList = Array.Empty<string>() },
             access = new { adminIds = delegates },
             credentials = new { username = user.Login, password = user.Password },
             imap = new { server = LocalStack.MailHost, port = LocalStack.ImapPort, security = "starttls", dontValidateCertificate = true, sentFolder = (string?)null },

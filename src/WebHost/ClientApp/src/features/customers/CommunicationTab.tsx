@@ -75,7 +75,8 @@ export function CommunicationTab({ customer }: { customer: Customer }) {
         >
           Send email
         </button>
-        <span id="sending-route" className={route.ok ? "muted" : "compose-route-off"}>
+        {/* The open form says it in full; the button keeps its description. */}
+        <span id="sending-route" className={composing ? "visually-hidden" : route.ok ? "muted" : "compose-route-off"}>
           {customer.emails.length === 0 ? "Add an email address under Details to write to this customer." : route.words}
         </span>
       </div>
@@ -90,7 +91,7 @@ export function CommunicationTab({ customer }: { customer: Customer }) {
       <section aria-label="Conversation" className="card conversation">
         {conversation.isError ? (
           <p className="card-body">The conversation could not be loaded: {conversation.error.message}</p>
-        ) : threads.length === 0 ? (
+        ) : threads.length === 0 && unlisted.length > 0 ? null : threads.length === 0 ? (
           <div className="card-body empty-state">
             {conversation.isPending ? (
               <p className="muted">Loading the conversation…</p>

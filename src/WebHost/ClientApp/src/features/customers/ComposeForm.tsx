@@ -116,17 +116,14 @@ export function ComposeForm({
             {failure ?? leftOver.join(" ")}
           </Notice>
         )}
-        <div className="field-row">
-          <SelectField
-            label="To"
-            className="field-narrow compose-to"
-            options={customer.emails.map((address) => ({ value: address, label: address }))}
-            value={draft.to}
-            onChange={(event) => setDraft({ ...draft, to: event.target.value })}
-            errors={errorsFor(errors, "to")}
-          />
-          <TextField label="Subject" className="field-wide" value={draft.subject} onChange={(event) => setDraft({ ...draft, subject: event.target.value })} errors={errorsFor(errors, "subject")} />
-        </div>
+        <SelectField
+          label="To"
+          options={customer.emails.map((address) => ({ value: address, label: address }))}
+          value={draft.to}
+          onChange={(event) => setDraft({ ...draft, to: event.target.value })}
+          errors={errorsFor(errors, "to")}
+        />
+        <TextField label="Subject" value={draft.subject} onChange={(event) => setDraft({ ...draft, subject: event.target.value })} errors={errorsFor(errors, "subject")} />
         <TextAreaField
           label="Message"
           className="compose-text"

@@ -51,7 +51,7 @@ export function CustomerForm({
         setErrors(error.fieldErrors);
         setFailure(null);
       } else if (error instanceof ApiError && error.status === 409) {
-        setErrors({ emails: [error.problem.detail ?? error.message] });
+        setErrors({ emails: [conflictWords(error.problem.detail ?? error.message)] });
         setFailure(null);
       } else {
         setFailure(error.message);
@@ -86,4 +86,12 @@ export function CustomerForm({
       {actions(save.isPending)}
     </form>
   );
+}
+
+/**
+ * The server names the address and its holder ("x@y already belongs to Ann (3f2a…); …"): said as a sentence that
+ * starts with words rather than an address, without the holder's internal id.
+ */
+export function conflictWords(detail: string): string {
+  return `The address ${detail.replace(/ \([0-9a-f]{16,}\)/i, "")}`;
 }

@@ -1,20 +1,18 @@
 import { useQuery } from "@tanstack/react-query";
 import { getMessageBody } from "./api";
 
-// No script, no plugin, no form, no navigation of the app, and no remote content: the frame gets a policy of its own
-// that only lets inline styles and embedded (data:) images through.
-const framePolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:";
+// No script, no plugin, no form, no navigation of the app, and no remote content: besides the app's own policy,
+// which a srcdoc frame inherits (so no inline style either), the frame gets one that lets only embedded images in.
+const framePolicy = "default-src 'none'; img-src data:";
 
 function escapeText(text: string): string {
   return text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 }
 
-/** The document put into the frame: the server's safe HTML, or the text body as preformatted text. */
+/** The document put into the frame: the server's safe HTML, or the text body with its line breaks. */
 export function frameDocument(html: string | null, text: string | null): string {
-  const body = html ?? `<pre>${escapeText(text ?? "")}</pre>`;
-  return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${framePolicy}"><base target="_blank">
-<style>body{margin:0;font:14px/1.5 system-ui,sans-serif;color:#1c2733;overflow-wrap:anywhere}pre{white-space:pre-wrap;font:inherit;margin:0}img{max-width:100%;height:auto}</style>
-</head><body>${body}</body></html>`;
+  const body = html ?? escapeText(text ?? "").replace(/\r?\n/g, "<br>");
+  return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${framePolicy}"><base target="_blank"></head><body>${body}</body></html>`;
 }
 
 /**

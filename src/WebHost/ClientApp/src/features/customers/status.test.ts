@@ -4,6 +4,7 @@ import { sendsKey } from "./api";
 import { applyEmailStatus, emailOutcomeKey, type PendingSend } from "./live";
 import { statusWords } from "./status";
 import { parseAddresses } from "./addresses";
+import { conflictWords } from "./CustomerForm";
 
 describe("the words for a send", () => {
   it("give a failure the server's reason and say nothing was sent", () => {
@@ -47,5 +48,13 @@ describe("an emailStatus push", () => {
 describe("the Email addresses field", () => {
   it("reads one address a line, or separated by commas, without blanks or repeats", () => {
     expect(parseAddresses(" a@x.test\n\nb@x.test, A@x.test;c@x.test ")).toEqual(["a@x.test", "b@x.test", "c@x.test"]);
+  });
+});
+
+describe("a 409 on the Email addresses field", () => {
+  it("names the address and its holder in a sentence, without the holder's internal id", () => {
+    expect(conflictWords("ann@x.test already belongs to Ann Lee (4197f1557e054213b4f1059925854197); an address can belong to one customer or lead only.")).toBe(
+      "The address ann@x.test already belongs to Ann Lee; an address can belong to one customer or lead only.",
+    );
   });
 });

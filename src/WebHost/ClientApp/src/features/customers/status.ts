@@ -15,7 +15,7 @@ export function statusWords(status: EmailStatus, error: string | null): StatusWo
     case "sent":
       return { label: "Sent", tone: "ok", detail: null };
     case "failed":
-      return { label: "Failed", tone: "error", detail: `${error ?? "The mail server did not take it."} Nothing was sent.` };
+      return { label: "Failed", tone: "error", detail: `${sentenceEnd(error ?? "The mail server did not take it")} Nothing was sent.` };
     case "unknown":
       return {
         label: "Unknown",
@@ -23,4 +23,10 @@ export function statusWords(status: EmailStatus, error: string | null): StatusWo
         detail: "The service stopped while handing it over: the server may or may not have taken it. Check your Sent folder before sending it again.",
       };
   }
+}
+
+/** A server's reason often ends without a full stop; the next sentence needs one. */
+function sentenceEnd(text: string): string {
+  const trimmed = text.trim();
+  return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
 }
