@@ -185,7 +185,7 @@ function MessageItem({ item, onReply }: { item: ConversationItem; onReply: (item
     <article className={`card timeline-item timeline-${item.direction}`} aria-label={`${item.direction === "out" ? "Sent" : "Received"}: ${subject}`}>
       <div className="item-head">
         <span className="item-who">
-          <span className={`direction direction-${item.direction}`}>{item.direction === "out" ? "Sent" : "Received"}</span>
+          <span className={`direction direction-${item.direction}`}>{item.direction === "out" ? "Outgoing" : "Incoming"}</span>
           <strong>{author}</strong>
           {item.direction === "out" && item.to[0] && <span className="muted"> to {item.to[0].name || item.to[0].address}</span>}
         </span>
