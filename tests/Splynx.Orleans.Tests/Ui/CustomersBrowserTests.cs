@@ -178,7 +178,7 @@ public sealed class CustomersBrowserTests(BrowserApp app)
     }
 
     [Fact]
-    public async Task A_duplicate_address_shows_its_field_error_naming_the_holder_and_a_draft_survives_a_reload()
+    public async Task A_duplicate_address_shows_its_field_error_naming_the_holder_the_details_tab_edits_and_a_draft_survives_a_reload()
     {
         var sender = await SendingScenario.NewSenderAsync(app.Host, SmtpRoute.Own);
         var taken = $"taken-{Guid.NewGuid():N}@elsewhere.test";
@@ -199,6 +199,12 @@ public sealed class CustomersBrowserTests(BrowserApp app)
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
 
         await page.GotoAsync("/customers/" + holderId);
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Details" }).ClickAsync();
+        await page.GetByRole(AriaRole.Tabpanel).GetByLabel("Name").FillAsync("First Holder Renamed");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "First Holder Renamed" })).ToBeVisibleAsync();
+        Assert.Equal("First Holder Renamed", (await sender.Browser.GetAsync("/api/customers/" + holderId)).Json.GetProperty("name").GetString());
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Communication" }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Send email" }).ClickAsync();
         var compose = page.GetByRole(AriaRole.Region, new() { Name = "New email" });
         await compose.GetByLabel("Subject").FillAsync("Half-written");

@@ -56,7 +56,11 @@ export function CustomerPage() {
             className="tab"
             onClick={() => setTab(item.value)}
             onKeyDown={(event) => {
-              if (event.key === "ArrowRight" || event.key === "ArrowLeft") setTab(tab === "communication" ? "details" : "communication");
+              if (event.key !== "ArrowRight" && event.key !== "ArrowLeft") return;
+              // Two tabs: either arrow moves to the other one, and focus follows (the ARIA tabs pattern).
+              const next = tab === "communication" ? "details" : "communication";
+              setTab(next);
+              document.getElementById(`${id}-${next}-tab`)?.focus();
             }}
           >
             {item.label}
