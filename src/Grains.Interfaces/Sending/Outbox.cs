@@ -44,8 +44,9 @@ public sealed record OutgoingEmail(
     [property: Id(3)] string MessageId);
 
 /// <summary>
-/// The outcome of a send (<see cref="OutgoingStatus.Sent"/>, <see cref="OutgoingStatus.Failed"/> or
-/// <see cref="OutgoingStatus.Unknown"/>), told to the sender's browsers as it happens: <c>emailStatus</c>.
+/// The outcome of a send (<see cref="OutgoingStatus.Sent"/> or <see cref="OutgoingStatus.Failed"/>), told to the
+/// sender's browsers as it happens: <c>emailStatus</c>. An email a crash left <see cref="OutgoingStatus.Unknown"/>
+/// is not pushed; the page reads it when it loads the conversation again.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("splynx.sending.EmailStatusEvent")]
 public sealed record EmailStatusEvent(

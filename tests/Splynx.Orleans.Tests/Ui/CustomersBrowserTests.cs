@@ -91,6 +91,12 @@ public sealed class CustomersBrowserTests(BrowserApp app)
         await BrowserApp.ScreenshotAsync(page, "customer-communication");
         await BrowserApp.ScreenshotAsync(delegatePage, "customer-communication-delegate");
 
+        await received.GetByRole(AriaRole.Button, new() { Name = "Reply" }).ClickAsync();
+        var reply = page.GetByRole(AriaRole.Region, new() { Name = "Reply" });
+        await Expect(reply.GetByLabel("Subject")).ToHaveValueAsync("Re: " + subject);
+        await Expect(reply.GetByLabel("To", new() { Exact = true })).ToHaveValueAsync(customerMail.Address);
+        await reply.GetByRole(AriaRole.Button, new() { Name = "Close" }).ClickAsync();
+
         await page.GetByRole(AriaRole.Link, new() { Name = "Customers" }).First.ClickAsync();
         await page.GetByLabel("Search").FillAsync(customerMail.Address);
         await Expect(page.GetByRole(AriaRole.Row)).ToHaveCountAsync(2);
