@@ -257,6 +257,8 @@ internal static class IngestBenchmark
         }
 
         public Task OnStatusChangedAsync(string mailboxId, MailboxStatus status) => Task.CompletedTask;
+
+        public Task OnEmailStatusAsync(string senderId, global::Splynx.Orleans.Sending.EmailStatusEvent emailStatus) => Task.CompletedTask;
     }
 
     private static async Task<ImapClient> ConnectAsync(StackSettings stack, string login, string password)

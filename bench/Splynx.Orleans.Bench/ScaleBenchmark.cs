@@ -258,6 +258,8 @@ internal static class ScaleBenchmark
         }
 
         public Task OnStatusChangedAsync(string mailboxId, MailboxStatus status) => Task.CompletedTask;
+
+        public Task OnEmailStatusAsync(string senderId, Sending.EmailStatusEvent emailStatus) => Task.CompletedTask;
     }
 
     private static async Task DeliverAsync(StackSettings stack, IEnumerable<string> users, string subject)

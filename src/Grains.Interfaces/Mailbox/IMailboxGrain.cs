@@ -1,3 +1,5 @@
+using Splynx.Orleans.Sending;
+
 namespace Splynx.Orleans.Mailbox;
 
 /// <summary>
@@ -45,6 +47,12 @@ public interface IMailboxGrain : IGrainWithStringKey
     /// <summary>Messages were stored in this mailbox outside the sync (an email sent through the service): tell the observers.</summary>
     Task NotifyStoredAsync(IReadOnlyList<string> messageIds);
 
+    /// <summary>
+    /// An email this admin sent through the service was settled: tell the observers, who pass it to this admin's
+    /// own connections only (the outbox has no observers of its own; every web host already hears this grain).
+    /// </summary>
+    Task NotifyEmailStatusAsync(EmailStatusEvent emailStatus);
+
     /// <summary>Receives message and status events for a while (renew before it expires).</summary>
     Task SubscribeAsync(IMailboxObserver observer);
 
@@ -61,4 +69,7 @@ public interface IMailboxObserver : IGrainObserver
     Task OnMessageEventsAsync(IReadOnlyList<MessageEvent> messageEvents);
 
     Task OnStatusChangedAsync(string mailboxId, MailboxStatus status);
+
+    /// <summary>The outcome of an email the mailbox's owner sent; for the owner's eyes only, never a delegate's.</summary>
+    Task OnEmailStatusAsync(string senderId, EmailStatusEvent emailStatus);
 }

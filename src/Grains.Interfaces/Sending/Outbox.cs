@@ -44,6 +44,18 @@ public sealed record OutgoingEmail(
     [property: Id(3)] string MessageId);
 
 /// <summary>
+/// The outcome of a send (<see cref="OutgoingStatus.Sent"/> or <see cref="OutgoingStatus.Failed"/>), told to the
+/// sender's browsers as it happens: <c>emailStatus</c>. An email a crash left <see cref="OutgoingStatus.Unknown"/>
+/// is not pushed; the page reads it when it loads the conversation again.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("splynx.sending.EmailStatusEvent")]
+public sealed record EmailStatusEvent(
+    [property: Id(0)] string CustomerId,
+    [property: Id(1)] string Id,
+    [property: Id(2)] OutgoingStatus Status,
+    [property: Id(3)] string? Error);
+
+/// <summary>
 /// The outcome of a send: the email (with its status), or field errors (a 400), or
 /// <see cref="RateLimited"/> (a 429) with the reason in <see cref="RateLimitError"/>.
 /// </summary>

@@ -274,6 +274,9 @@ public sealed partial class MailboxGrain(
         }
     }
 
+    public async Task NotifyEmailStatusAsync(EmailStatusEvent emailStatus) =>
+        await _observers.Notify(observer => observer.OnEmailStatusAsync(MailboxId, emailStatus));
+
     public Task SubscribeAsync(IMailboxObserver observer)
     {
         _observers.Subscribe(observer, observer);

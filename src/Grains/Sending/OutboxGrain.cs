@@ -185,14 +185,14 @@ public sealed partial class OutboxGrain(
         // The SMTP conversation goes on in the background, on this grain: the caller learns "queued" at once and
         // the outcome from GetAsync, instead of waiting (and holding this grain) for however long the server takes.
         DelayDeactivation(SendTimeout * 2);
-        var delivery = DeliverAsync(id, route.Endpoint, message, settings, storedId);
+        var delivery = DeliverAsync(id, customer.Id, route.Endpoint, message, settings, storedId);
         _deliveries.Add(delivery);
         _ = delivery.ContinueWith(done => _deliveries.Remove(done), TaskScheduler.Current);
         return new SendResult(new OutgoingEmail(Id(id), OutgoingStatus.Queued, null, messageId), new Dictionary<string, string[]>());
     }
 
     /// <summary>Claims the email, hands it to the server once and records the outcome whatever happens.</summary>
-    private async Task DeliverAsync(long id, SmtpEndpoint endpoint, MimeMessage message, MailSettings settings, string? storedId)
+    private async Task DeliverAsync(long id, string customerId, SmtpEndpoint endpoint, MimeMessage message, MailSettings settings, string? storedId)
     {
         try
         {
@@ -209,9 +209,11 @@ public sealed partial class OutboxGrain(
                     // Never sent, so it must not read as sent mail in the conversation; the outbox keeps the reason.
                     await Mailbox.DeleteMessageAsync(storedId);
                 }
+                await TellSenderAsync(new EmailStatusEvent(customerId, Id(id), OutgoingStatus.Failed, failed.Message));
                 return;
             }
             await outbox.MarkSentAsync(id, CancellationToken.None);
+            await TellSenderAsync(new EmailStatusEvent(customerId, Id(id), OutgoingStatus.Sent, null));
             await CopyToSentAsync(settings, message, id);
         }
         catch (Exception exception)
@@ -219,6 +221,19 @@ public sealed partial class OutboxGrain(
             // The database failed under the outcome: the row stays claimed, and the next activation settles it
             // as unknown (the reminder is kept while this activation lives).
             LogDeliveryFailed(exception, AdminId, id);
+        }
+    }
+
+    /// <summary>The sender's open browsers learn the outcome at once; one that misses it reads it with GetAsync.</summary>
+    private async Task TellSenderAsync(EmailStatusEvent emailStatus)
+    {
+        try
+        {
+            await Mailbox.NotifyEmailStatusAsync(emailStatus);
+        }
+        catch (Exception exception)
+        {
+            LogStatusNotificationFailed(exception, AdminId, emailStatus.Id);
         }
     }
 
@@ -385,6 +400,9 @@ public sealed partial class OutboxGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox {AdminId}: storing email {OutboxId} as outgoing failed")]
     private partial void LogStoreFailed(Exception exception, string adminId, long outboxId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox {AdminId}: telling the sender's browsers the outcome of email {EmailId} failed")]
+    private partial void LogStatusNotificationFailed(Exception exception, string adminId, string emailId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox {AdminId}: copying email {OutboxId} to the Sent folder failed")]
     private partial void LogSentCopyFailed(Exception exception, string adminId, long outboxId);

@@ -84,7 +84,7 @@ public static class CustomersApi
         }
         var readable = await rules.ReadableMailboxesAsync(user.AdminId(), cancellationToken);
         var page = await queries.ConversationAsync(id, readable.ToList(), before, pageSize, cancellationToken);
-        return TypedResults.Ok(new PageResponse<ConversationItemResponse>(page.Items.Select(ConversationItemResponse.Of).ToList(), page.Next));
+        return TypedResults.Ok(new PageResponse<ConversationItemResponse>(page.Items.Select(item => ConversationItemResponse.Of(item, user.AdminId())).ToList(), page.Next));
     }
 
     private static ProblemHttpResult NoSuchCustomer() =>

@@ -21,16 +21,35 @@ public sealed record MessageSummaryResponse(
 }
 
 /// <summary>A message of a customer's conversation: the summary and the thread it belongs to.</summary>
+/// <summary>
+/// A message of a customer's conversation (C2): the summary, its thread, its threading headers (<c>messageId</c>,
+/// <c>inReplyTo</c>, <c>references</c>), the name of the mailbox's owner (<c>mailboxOwner</c>), and for outgoing mail
+/// its <c>status</c>: <c>sent</c> for mail found in the Sent folder; for mail sent through the service, to its sender
+/// only, the outbox's <c>emailId</c>, <c>status</c> and <c>error</c> (null to everyone else).
+/// </summary>
 public sealed record ConversationItemResponse(
     string Id, string MailboxId, string Direction, AddressResponse From, IReadOnlyList<AddressResponse> To, string? Subject,
-    DateTime Date, string? Snippet, string? CustomerId, bool AuthorFound, bool HasAttachments, string ThreadId)
+    DateTime Date, string? Snippet, string? CustomerId, bool AuthorFound, bool HasAttachments, string ThreadId,
+    string? MessageId, string? InReplyTo, IReadOnlyList<string> References, string? MailboxOwner,
+    string? EmailId, string? Status, string? Error)
 {
-    public static ConversationItemResponse Of(ConversationMessage message)
+    public static ConversationItemResponse Of(ConversationMessage message, string viewerId)
     {
         var s = MessageSummaryResponse.Of(message.Summary);
+        var (emailId, status, error) = message switch
+        {
+            { Summary.Direction: not MessageDirection.Out } => (null, null, null),
+            { Email: null } => (null, "sent", null),
+            { Email: { } email } when message.Summary.MailboxId == viewerId => (email.Id, ApiStatus(email.Status), email.Error),
+            _ => ((string?)null, (string?)null, (string?)null),
+        };
         return new(s.Id, s.MailboxId, s.Direction, s.From, s.To, s.Subject, s.Date, s.Snippet, s.CustomerId, s.AuthorFound,
-            s.HasAttachments, message.ThreadId);
+            s.HasAttachments, message.ThreadId, message.MessageId, message.InReplyTo, message.References ?? [], message.MailboxOwnerName,
+            emailId, status, error);
     }
+
+    // "sending" is a step inside the outbox; to the API it is still queued.
+    private static string ApiStatus(string stored) => stored == "sending" ? "queued" : stored;
 }
 
 public sealed record PageResponse<T>(IReadOnlyList<T> Items, string? Next);

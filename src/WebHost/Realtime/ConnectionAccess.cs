@@ -46,6 +46,15 @@ public sealed partial class ConnectionAccess(MailboxAccessRules rules, IHubConte
         }
     }
 
+    /// <summary>The connections of one admin on this host, whatever they may read (an email's sender: <c>emailStatus</c>).</summary>
+    public IReadOnlyList<string> ConnectionsOf(string adminId)
+    {
+        lock (_gate)
+        {
+            return _connections.Where(entry => entry.Value.AdminId == adminId).Select(entry => entry.Key).ToList();
+        }
+    }
+
     /// <summary>Recomputes the access of every connection (the renewal tick).</summary>
     public Task RefreshAllAsync(CancellationToken cancellationToken) => RefreshAsync(_ => true, cancellationToken);
 

@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.SignalR;
 using Splynx.Orleans.Mailbox;
+using Splynx.Orleans.Sending;
 using Splynx.Orleans.WebHost.Mailbox;
 using Splynx.Orleans.WebHost.Messages;
+using Splynx.Orleans.WebHost.Sending;
 
 namespace Splynx.Orleans.WebHost.Realtime;
 
@@ -142,6 +144,23 @@ public sealed partial class MailboxEventRelay(
         }
     }
 
+    public async Task OnEmailStatusAsync(string senderId, EmailStatusEvent emailStatus)
+    {
+        try
+        {
+            // The sender's own connections only: a delegate reading the same mailbox never learns how a send went.
+            var recipients = access.ConnectionsOf(senderId);
+            if (recipients.Count > 0)
+            {
+                await hub.Clients.Clients(recipients).SendAsync("emailStatus", EmailStatusPush.Of(emailStatus));
+            }
+        }
+        catch (Exception exception)
+        {
+            LogForwardFailed(exception, senderId);
+        }
+    }
+
     private async Task SendAsync(string mailboxId, string method, object payload)
     {
         using var pushLatency = Operations.SplynxMetrics.MeasurePush();
@@ -168,3 +187,13 @@ public sealed partial class MailboxEventRelay(
 public sealed record MessageRemovedPush(string MailboxId, string Id);
 
 public sealed record MailboxStatusPush(string MailboxId, MailboxStatusResponse Status);
+
+/// <summary><c>emailStatus</c>: the outcome of an email to a customer, as <c>GET /api/customers/{id}/emails/{emailId}</c> would answer it.</summary>
+public sealed record EmailStatusPush(string CustomerId, string Id, string Status, string? Error)
+{
+    public static EmailStatusPush Of(EmailStatusEvent emailStatus)
+    {
+        var email = OutgoingEmailResponse.From(new OutgoingEmail(emailStatus.Id, emailStatus.Status, emailStatus.Error, ""));
+        return new(emailStatus.CustomerId, email.Id, email.Status, email.Error);
+    }
+}

@@ -72,7 +72,7 @@ internal sealed record MailAdmin(Browser Browser, string Id, MailUser User)
 /// <summary>A SignalR connection to <c>/hubs/mail</c> with a browser's cookie, recording every push it gets.</summary>
 internal sealed class HubListener : IAsyncDisposable
 {
-    private static readonly string[] Methods = ["messageReceived", "messageChanged", "messageRemoved", "mailboxStatus"];
+    private static readonly string[] Methods = ["messageReceived", "messageChanged", "messageRemoved", "mailboxStatus", "emailStatus"];
     private readonly HubConnection _connection;
     private readonly ConcurrentQueue<(string Method, JsonElement Payload)> _received = new();
 

@@ -284,5 +284,7 @@ public sealed class CustomerPairingTests
         }
 
         public Task OnStatusChangedAsync(string mailboxId, MailboxStatus status) => Task.CompletedTask;
+
+        public Task OnEmailStatusAsync(string senderId, global::Splynx.Orleans.Sending.EmailStatusEvent emailStatus) => Task.CompletedTask;
     }
 }

@@ -510,5 +510,7 @@ public sealed class ScriptedServerSyncTests(ITestOutputHelper output)
             _statuses.Enqueue(status);
             return Task.CompletedTask;
         }
+
+        public Task OnEmailStatusAsync(string senderId, global::Splynx.Orleans.Sending.EmailStatusEvent emailStatus) => Task.CompletedTask;
     }
 }

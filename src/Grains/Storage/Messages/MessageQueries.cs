@@ -19,8 +19,22 @@ public sealed record InboxFilter(AuthorFilter Author = AuthorFilter.All, string?
 /// <summary>A page of a list, newest first; <see cref="Next"/> is passed back as <c>before</c> for the next page (null on the last).</summary>
 public sealed record MessagePage<T>(IReadOnlyList<T> Items, string? Next);
 
-/// <summary>A message of a customer's conversation, with the thread it belongs to.</summary>
-public sealed record ConversationMessage(MessageSummary Summary, string ThreadId);
+/// <summary>
+/// A message of a customer's conversation, with the thread it belongs to, its threading headers (so that a reply
+/// can be shown under what it answers), the name of the mailbox's owner, and for mail sent through the service
+/// its outbox entry (<see cref="Email"/>), which only the sender may be shown.
+/// </summary>
+public sealed record ConversationMessage(
+    MessageSummary Summary,
+    string ThreadId,
+    string? MessageId = null,
+    string? InReplyTo = null,
+    IReadOnlyList<string>? References = null,
+    string? MailboxOwnerName = null,
+    OutgoingEmailState? Email = null);
+
+/// <summary>The outbox entry of an email sent through the service: its id, status (as stored) and error.</summary>
+public sealed record OutgoingEmailState(string Id, string Status, string? Error);
 
 public sealed record AttachmentInfo(string Id, string? FileName, string ContentType, long Size);
 
@@ -98,8 +112,11 @@ public sealed class MessageQueries(NpgsqlDataSource dataSource)
         var cursor = PageCursor.Parse(before);
         await using var command = dataSource.CreateCommand($"""
             SELECT {MessageSummaryReader.Columns("m")},
-                   coalesce(m."references"[1], m.in_reply_to, m.message_id, 'message:' || m.id)
+                   coalesce(m."references"[1], m.in_reply_to, m.message_id, 'message:' || m.id),
+                   m.message_id, m.in_reply_to, m."references", a.name, o.id, o.status, o.error
               FROM mail_messages m
+              LEFT JOIN admins a ON a.id = m.mailbox_id
+              LEFT JOIN mail_outbox o ON m.direction = 'out' AND o.message_id = m.message_id AND o.admin_id = m.mailbox_id
              WHERE m.customer_id = @customer AND m.mailbox_id = ANY(@mailboxes)
                AND (@before_date IS NULL OR (m.date, m.id) < (@before_date, @before_id))
              ORDER BY m.date DESC, m.id DESC
@@ -112,7 +129,16 @@ public sealed class MessageQueries(NpgsqlDataSource dataSource)
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            items.Add(new ConversationMessage(MessageSummaryReader.Read(reader), reader.GetString(11)));
+            items.Add(new ConversationMessage(
+                MessageSummaryReader.Read(reader),
+                reader.GetString(11),
+                reader.IsDBNull(12) ? null : reader.GetString(12),
+                reader.IsDBNull(13) ? null : reader.GetString(13),
+                reader.IsDBNull(14) ? [] : reader.GetFieldValue<string[]>(14),
+                reader.IsDBNull(15) ? null : reader.GetString(15),
+                reader.IsDBNull(16) ? null
+                    : new OutgoingEmailState(reader.GetInt64(16).ToString(CultureInfo.InvariantCulture), reader.GetString(17),
+                        reader.IsDBNull(18) ? null : reader.GetString(18))));
         }
         return new MessagePage<ConversationMessage>(items, NextCursor(items.Count, limit, items.LastOrDefault()?.Summary));
     }

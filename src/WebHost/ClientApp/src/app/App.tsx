@@ -7,6 +7,7 @@ import { AdminsPage } from "../features/admins";
 import { LoginPage, meKey, useMe } from "../features/auth";
 import { SystemSmtpPage } from "../features/config";
 import { InboxPage } from "../features/inbox";
+import { CustomerPage, CustomersPage } from "../features/customers";
 import { ComingSoonPage, NotFoundPage } from "../features/placeholders";
 import { OperationsPage } from "../features/operations";
 import { MailSettingsPage } from "../features/profile";
@@ -47,7 +48,8 @@ function SignedIn() {
           <Route index element={<Navigate to="/inbox" replace />} />
           <Route path="inbox" element={<InboxPage />} />
           <Route path="inbox/:adminId/*" element={<InboxPage />} />
-          <Route path="customers/*" element={<ComingSoonPage title="Customers" what="Customers and leads with their whole correspondence will be here." />} />
+          <Route path="customers" element={<CustomersPage />} />
+          <Route path="customers/:customerId" element={<CustomerPage />} />
           <Route path="profile" element={<Navigate to="/profile/mail" replace />} />
           <Route path="profile/mail" element={<MailSettingsPage />} />
           <Route path="config/email" element={<SuperAdminOnly me={admin}><SystemSmtpPage /></SuperAdminOnly>} />

@@ -5,6 +5,7 @@ import { createContext, useContext, useEffect, useState, type ReactNode } from "
 import { HubConnectionBuilder, HubConnectionState, LogLevel, type HubConnection } from "@microsoft/signalr";
 import { useQueryClient, type QueryClient } from "@tanstack/react-query";
 import type { MailboxListItem, MailboxStatusPush } from "../api/types";
+import { applyEmailStatus, refreshConversations, type EmailStatusPush } from "../features/customers";
 import { mailboxesKey, messagesKey } from "../features/inbox";
 import { mailboxStatusKey, quarantineKey } from "../features/profile";
 
@@ -59,6 +60,9 @@ export function LiveChannel({ adminId, children }: { adminId: string; children: 
     });
     connection.on("messageChanged", () => void queryClient.invalidateQueries({ queryKey: messagesKey }));
     connection.on("messageRemoved", () => void queryClient.invalidateQueries({ queryKey: messagesKey }));
+    // Customers: any message event may change a conversation; a send's outcome comes to its sender only.
+    for (const event of ["messageReceived", "messageChanged", "messageRemoved"]) connection.on(event, () => refreshConversations(queryClient));
+    connection.on("emailStatus", (push: EmailStatusPush) => applyEmailStatus(queryClient, push));
     connection.onreconnecting(() => setState("reconnecting"));
     connection.onreconnected(() => {
       setState("connected");
