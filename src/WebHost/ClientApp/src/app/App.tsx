@@ -8,7 +8,7 @@ import { LoginPage, meKey, useMe } from "../features/auth";
 import { SystemSmtpPage } from "../features/config";
 import { InboxPage } from "../features/inbox";
 import { CustomerPage, CustomersPage } from "../features/customers";
-import { ComingSoonPage, NotFoundPage } from "../features/placeholders";
+import { NotFoundPage } from "../features/placeholders";
 import { OperationsPage } from "../features/operations";
 import { MailSettingsPage } from "../features/profile";
 import { LiveChannel } from "./live";

@@ -1,1 +1,1 @@
-export { ComingSoonPage, NotFoundPage } from "./ComingSoonPage";
+export { NotFoundPage } from "./NotFoundPage";
