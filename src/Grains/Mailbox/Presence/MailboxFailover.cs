@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -15,35 +14,16 @@ public sealed partial class MailboxFailover(
     MailboxPresenceStore store,
     IGrainFactory grains,
     IOptions<MailClusterOptions> options,
-    ILogger<MailboxFailover> logger) : BackgroundService
+    ILogger<MailboxFailover> logger) : ClusterWatcher(membership, local, logger)
 {
     private static readonly TimeSpan ResumeTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan ResumeRetryDelay = TimeSpan.FromSeconds(1);
     private const int ResumeAttempts = 3;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        await foreach (var snapshot in LiveSilos.ChangesAndTicks(membership, options.Value.OrphanSweepInterval, stoppingToken))
-        {
-            try
-            {
-                await ResumeOrphansAsync(snapshot, stoppingToken);
-            }
-            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
-            {
-                LogSweepFailed(logger, exception);
-            }
-        }
-    }
+    protected override TimeSpan Interval => options.Value.OrphanSweepInterval;
 
-    private async Task ResumeOrphansAsync(ClusterMembershipSnapshot snapshot, CancellationToken cancellationToken)
+    protected override async Task ActAsync(IReadOnlyList<string> live, string self, CancellationToken cancellationToken)
     {
-        var live = LiveSilos.Of(snapshot);
-        var self = local.SiloAddress.ToParsableString();
-        if (!live.Contains(self))
-        {
-            return;
-        }
         var mine = (await store.OrphansAsync(live, cancellationToken)).Where(id => ClusterShare.IsMine(id, live, self)).ToList();
         if (mine.Count == 0)
         {
@@ -82,7 +62,4 @@ public sealed partial class MailboxFailover(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Resuming mailbox {MailboxId} failed; the next sweep or its reminder tries again")]
     private static partial void LogResumeFailed(ILogger logger, Exception exception, string mailboxId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Looking for mailboxes without a live silo failed")]
-    private static partial void LogSweepFailed(ILogger logger, Exception exception);
 }

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -19,28 +18,13 @@ public sealed partial class MailboxSpread(
     MailboxPresenceStore store,
     IGrainFactory grains,
     IOptions<MailClusterOptions> options,
-    ILogger<MailboxSpread> logger) : BackgroundService
+    ILogger<MailboxSpread> logger) : ClusterWatcher(membership, local, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        await foreach (var snapshot in LiveSilos.ChangesAndTicks(membership, options.Value.SpreadCheckInterval, stoppingToken))
-        {
-            try
-            {
-                await EvenOutAsync(snapshot, stoppingToken);
-            }
-            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
-            {
-                LogSpreadFailed(logger, exception);
-            }
-        }
-    }
+    protected override TimeSpan Interval => options.Value.SpreadCheckInterval;
 
-    private async Task EvenOutAsync(ClusterMembershipSnapshot snapshot, CancellationToken cancellationToken)
+    protected override async Task ActAsync(IReadOnlyList<string> live, string self, CancellationToken cancellationToken)
     {
-        var live = LiveSilos.Of(snapshot);
-        var self = local.SiloAddress.ToParsableString();
-        if (live.Count < 2 || !live.Contains(self))
+        if (live.Count < 2)
         {
             return;
         }
@@ -69,7 +53,4 @@ public sealed partial class MailboxSpread(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Moving {Count} mailboxes to silo {Silo} to even out the cluster")]
     private static partial void LogMoving(ILogger logger, int count, string silo);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Evening out the mailboxes over the silos failed")]
-    private static partial void LogSpreadFailed(ILogger logger, Exception exception);
 }

@@ -17,6 +17,15 @@ export interface Outcome {
   detail: string | null;
 }
 
+/** A mailbox's sync state as a word (the API's state names are lower-case). */
+export const stateWords: Record<string, string> = {
+  disabled: "Disabled",
+  connecting: "Connecting",
+  syncing: "Syncing",
+  idle: "Idle",
+  error: "Error",
+};
+
 /** The outcome of a connection test or a test email. */
 export function describeTest(result: ConnectionTest, success: string): Outcome {
   if (result.ok) return { ok: true, headline: success, detail: null };

@@ -3,17 +3,9 @@ import { HubConnectionBuilder, LogLevel } from "@microsoft/signalr";
 import { useInfiniteQuery, useQuery, useQueryClient, type InfiniteData } from "@tanstack/react-query";
 import { useSearchParams } from "react-router";
 import { PageHeader, SelectField } from "../../shared/ui";
-import { relativeTime } from "../../shared/words";
+import { relativeTime, stateWords } from "../../shared/words";
 import { listMailboxes, listSilos, overviewKey, silosKey, type OverviewPage, type PresenceChange } from "./api";
 import { mergePresence } from "./presence";
-
-const stateWords: Record<string, string> = {
-  disabled: "Disabled",
-  connecting: "Connecting",
-  syncing: "Syncing",
-  idle: "Idle",
-  error: "Error",
-};
 
 const stateOptions = [{ value: "", label: "All" }, ...Object.entries(stateWords).map(([value, label]) => ({ value, label }))];
 

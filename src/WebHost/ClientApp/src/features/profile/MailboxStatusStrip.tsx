@@ -1,14 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
-import { adviceFor, relativeTime } from "../../shared/words";
+import { adviceFor, relativeTime, stateWords } from "../../shared/words";
 import { getMailboxStatus, mailboxStatusKey } from "./api";
-
-const stateWords: Record<string, string> = {
-  disabled: "Disabled",
-  connecting: "Connecting",
-  syncing: "Syncing",
-  idle: "Idle",
-  error: "Error",
-};
 
 /** The mailbox's sync at a glance; the live channel keeps it current. */
 export function MailboxStatusStrip() {
