@@ -97,7 +97,7 @@ function ConfirmDialog({
             Cancel
           </button>
           {/* The confirming button takes the focus: Enter confirms, Esc cancels. */}
-          <button type="submit" className="button button-danger-solid" disabled={busy} autoFocus>
+          <button type="submit" className="button button-danger-solid" disabled={busy} data-autofocus>
             {confirm}
           </button>
         </div>
@@ -135,7 +135,7 @@ function PairDialog({ action, message, onDone, onCancel }: Props) {
         <TextField
           label="Search customers and leads"
           type="search"
-          autoFocus
+          data-autofocus
           value={search}
           placeholder="Name or email address"
           onChange={(event) => {
@@ -207,7 +207,7 @@ function AddCustomerDialog({ action, message, onDone, onCancel }: Props) {
     <Dialog title="Add a customer" onClose={onCancel}>
       <form onSubmit={submit}>
         <p className="muted">With the email address {message.from.address}; their messages are paired with the new customer or lead.</p>
-        <TextField label="Name" value={name} onChange={(event) => setName(event.target.value)} errors={errors.name} autoFocus required />
+        <TextField label="Name" value={name} onChange={(event) => setName(event.target.value)} errors={errors.name} data-autofocus required />
         <SelectField label="Category" options={categories} value={category} onChange={(event) => setCategory(event.target.value as CustomerCategory)} errors={errors.category} />
         {error && <Notice tone="error" title="Not added">{error}</Notice>}
         <div className="dialog-actions">

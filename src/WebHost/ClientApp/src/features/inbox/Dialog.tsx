@@ -10,6 +10,8 @@ export function Dialog({ title, onClose, children }: { title: string; onClose: (
   useEffect(() => {
     const element = ref.current;
     if (element && !element.open) element.showModal();
+    // showModal focuses the first control; the dialog's main one (marked data-autofocus) is where a person starts.
+    element?.querySelector<HTMLElement>("[data-autofocus]")?.focus();
   }, []);
   return (
     <dialog ref={ref} className="dialog" aria-labelledby={titleId} onClose={onClose}>

@@ -54,11 +54,16 @@ function keyBelongsElsewhere(event: KeyboardEvent): boolean {
   return target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName) || target.closest('[role="menu"]') !== null;
 }
 
+/** Own mailbox first, then the delegated ones by owner name, each with its live state in words. */
+const switcherOptions = (mailboxes: MailboxListItem[]) =>
+  mailboxes.map((item) => ({ value: item.adminId, label: `${item.own ? `${item.name} (you)` : item.name} · ${item.status.state}` }));
+
 /** Messages of one mailbox, newest first, the filters in the address, the open message beside or instead of the list. */
 export function InboxPage() {
   const { adminId, "*": rest } = useParams();
   const messageId = rest ? rest.split("/")[0] || null : null;
   const queryClient = useQueryClient();
+  const navigate = useNavigate();
   const mailboxes = useQuery({ queryKey: mailboxesKey, queryFn: listMailboxes });
   const ordered = orderMailboxes(mailboxes.data ?? []);
   // Names of the mailboxes this tab has shown, to say whose access ended when one leaves the list.
@@ -86,6 +91,16 @@ export function InboxPage() {
     return (
       <>
         <PageHeader title="Inbox" />
+        {ordered.length > 0 && (
+          <div className="filters card">
+            <SelectField
+              label="Mailbox"
+              options={[{ value: "", label: "Choose a mailbox" }, ...switcherOptions(ordered)]}
+              value=""
+              onChange={(event) => event.target.value && navigate(`/inbox/${event.target.value}`)}
+            />
+          </div>
+        )}
         {accessEnded && adminId ? (
           <div className="notice notice-error" role="alert">
             <strong>Your access to {known[adminId]}'s mailbox ended</strong>
@@ -268,9 +283,11 @@ function Mailbox({ mailbox, messageId, choices }: { mailbox: MailboxListItem; me
     function onKey(event: KeyboardEvent) {
       if (keyBelongsElsewhere(event)) return;
       const shown = latest.current.rows;
+      const onRow = event.target instanceof HTMLElement && event.target.getAttribute("role") === "row";
       const move = (delta: number) => {
         event.preventDefault();
-        const next = Math.max(0, Math.min(shown.length - 1, current + delta));
+        // The first key press brings the focus to the list; the next ones move through it.
+        const next = Math.max(0, Math.min(shown.length - 1, onRow || messageId ? current + delta : current));
         setCurrent(next);
         list.current?.focusRow(next);
         if (messageId && shown[next] && shown[next].id !== messageId) open(shown[next], true);
@@ -315,7 +332,7 @@ function Mailbox({ mailbox, messageId, choices }: { mailbox: MailboxListItem; me
       <form className="filters card" role="search" aria-label="Filter messages" onSubmit={submitSearch}>
         <SelectField
           label="Mailbox"
-          options={choices.map((choice) => ({ value: choice.adminId, label: `${choice.own ? `${choice.name} (you)` : choice.name} · ${choice.status.state}` }))}
+          options={switcherOptions(choices)}
           value={mailboxId}
           onChange={(event) => navigate(`/inbox/${event.target.value}`)}
         />
