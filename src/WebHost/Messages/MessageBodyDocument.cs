@@ -22,12 +22,7 @@ public static class MessageBodyDocument
     /// <summary>A whole document: the safe HTML, links that show where they really go, and a readable default style.</summary>
     public static string Of(string safeHtml)
     {
-        var body = Parser.ParseDocument("<!doctype html><html><body></body></html>").Body!;
-        var fragment = Parser.ParseFragment(safeHtml, body);
-        foreach (var node in fragment)
-        {
-            body.AppendChild(node);
-        }
+        var body = Parser.ParseDocument(safeHtml).Body!;
         foreach (var link in body.QuerySelectorAll("a[href]"))
         {
             ShowHost(link);

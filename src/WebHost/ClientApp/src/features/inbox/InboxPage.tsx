@@ -393,6 +393,7 @@ function Mailbox({ mailbox, messageId, choices }: { mailbox: MailboxListItem; me
               removed={removed.has(messageId)}
               onAction={(action, message) => setDialog({ action, message })}
               onBack={close}
+              beside={split}
             />
           </div>
         )}

@@ -21,6 +21,7 @@ export function MessageView({
   removed,
   onAction,
   onBack,
+  beside,
 }: {
   mailboxId: string;
   id: string;
@@ -28,6 +29,8 @@ export function MessageView({
   removed: boolean;
   onAction: (action: Exclude<MessageAction, "view">, message: View) => void;
   onBack: () => void;
+  /** Shown beside the list (the list is the way back), rather than instead of it. */
+  beside: boolean;
 }) {
   const message = useQuery({ queryKey: messageKey(mailboxId, id), queryFn: () => getMessage(mailboxId, id), enabled: !removed });
   const heading = useRef<HTMLHeadingElement>(null);
@@ -61,9 +64,9 @@ export function MessageView({
   return (
     <article className="message card" aria-labelledby="message-subject">
       <div className="message-head">
-        <div className="message-toolbar" role="toolbar" aria-label="Message actions">
-          {back}
-          <span className="toolbar-spacer" />
+        <div className={`message-toolbar ${beside ? "message-toolbar-compact" : ""}`} role="toolbar" aria-label="Message actions">
+          {!beside && back}
+          {!beside && <span className="toolbar-spacer" />}
           <button type="button" className="button" onClick={() => onAction("pair", view)}>
             Pair to a customer
           </button>
