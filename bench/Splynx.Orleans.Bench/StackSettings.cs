@@ -5,6 +5,8 @@ namespace Splynx.Orleans.Bench;
 /// <summary>The local stack as <c>scripts/stack.sh up</c> describes it in <c>.stack/env</c>.</summary>
 internal sealed class StackSettings(string root, IReadOnlyDictionary<string, string> values)
 {
+    public string Root => root;
+
     public string this[string key] => values.TryGetValue(key, out var value) ? value : throw new InvalidOperationException($"{key} missing from .stack/env");
 
     public int Port(string key) => int.Parse(this[key], System.Globalization.CultureInfo.InvariantCulture);

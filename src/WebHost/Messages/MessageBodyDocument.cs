@@ -31,7 +31,7 @@ public static class MessageBodyDocument
             <!doctype html>
             <html><head><meta charset="utf-8"><meta name="referrer" content="no-referrer"><base target="_blank">
             <style>
-            body {"{"} margin: 0; padding: 4px 2px; font: 15px/1.5 system-ui, "Liberation Sans", "DejaVu Sans", sans-serif; color: #1c2733; overflow-wrap: anywhere; {"}"}
+            body {"{"} margin: 0; padding: 16px 24px; font: 15px/1.5 system-ui, "Liberation Sans", "DejaVu Sans", sans-serif; color: #1c2733; overflow-wrap: anywhere; {"}"}
             img {"{"} max-width: 100%; height: auto; {"}"}
             .link-host {"{"} font-size: 12px; color: #556270; {"}"}
             </style></head>
