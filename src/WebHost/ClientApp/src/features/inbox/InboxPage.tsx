@@ -149,6 +149,7 @@ function Mailbox({ mailbox, messageId, choices }: { mailbox: MailboxListItem; me
   const atTop = useRef(true);
   const catchUp = useRef<{ ids: Set<string>; newest: string | null; at: number } | null>(null);
   const focusAfter = useRef<number | null>(null);
+  const refocus = useRef<number | null>(null);
   const reading = messageId !== null;
 
   // Latest values for the live listener, which is registered once per mailbox and filter set.
@@ -267,7 +268,7 @@ function Mailbox({ mailbox, messageId, choices }: { mailbox: MailboxListItem; me
         return next;
       });
       void queryClient.invalidateQueries({ queryKey: ["message", mailboxId] });
-      if (index >= 0 && !messageId) list.current?.focusRow(index);
+      if (index >= 0 && !messageId) refocus.current = index;
     }
   }
 
@@ -275,8 +276,16 @@ function Mailbox({ mailbox, messageId, choices }: { mailbox: MailboxListItem; me
     const message = dialog?.message;
     setDialog(null);
     const index = rows.findIndex((item) => item.id === message?.id);
-    if (!messageId && index >= 0) list.current?.focusRow(index);
+    if (!messageId && index >= 0) refocus.current = index;
   }
+
+  // Back to the row the dialog was about, once the dialog is gone.
+  useEffect(() => {
+    if (dialog || refocus.current === null) return;
+    const index = refocus.current;
+    refocus.current = null;
+    list.current?.focusRow(index);
+  }, [dialog]);
 
   // j/k or arrows move through the list (and the open message follows), Enter opens, Esc goes back, # deletes.
   useEffect(() => {

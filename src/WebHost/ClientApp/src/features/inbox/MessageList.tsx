@@ -56,8 +56,15 @@ export const MessageList = forwardRef<MessageListHandle, Props>(function Message
     },
     focusRow: (index: number) => {
       virtualizer.scrollToIndex(index, { align: "auto" });
-      // The row exists once the window moved there.
-      requestAnimationFrame(() => scroller.current?.querySelector<HTMLElement>(`[data-index="${index}"]`)?.focus({ preventScroll: true }));
+      // The row exists once the window moved there; a dialog closing in the same moment hands the focus back to
+      // where it was opened (often gone), so it is placed again once that settled.
+      const place = () => scroller.current?.querySelector<HTMLElement>(`[data-index="${index}"]`)?.focus({ preventScroll: true });
+      requestAnimationFrame(() => {
+        place();
+        setTimeout(() => {
+          if (document.activeElement === document.body || document.activeElement === null) place();
+        }, 60);
+      });
     },
   }));
 
