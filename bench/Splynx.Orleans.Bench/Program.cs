@@ -3,6 +3,7 @@ using Splynx.Orleans.Bench;
 return args switch
 {
     ["ingest", ..] => await IngestBenchmark.RunAsync(Option(args, "--messages", 10_000)),
+    ["inbox-ui", ..] => await InboxUiBenchmark.RunAsync(Option(args, "--messages", 10_000)),
     ["inbox", ..] => await InboxBenchmark.RunAsync(Option(args, "--messages", 1_000_000), Option(args, "--mailboxes", 1_000)),
     ["scale", ..] => await ScaleBenchmark.RunAsync(Option(args, "--mailboxes", 2_000), Option(args, "--deliveries", 200), Option(args, "--connects-per-second", 100)),
     ["bare-idle", var list, var password, var perSecond, var inFlight] => await BareIdleProgram.RunChildAsync(list, password,
@@ -18,6 +19,6 @@ static int Option(string[] args, string name, int fallback)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: bench ingest [--messages N] | bench inbox [--messages N] [--mailboxes N] | bench scale [--mailboxes N] [--deliveries N] [--connects-per-second N]");
+    Console.Error.WriteLine("usage: bench ingest [--messages N] | bench inbox [--messages N] [--mailboxes N] | bench inbox-ui [--messages N] | bench scale [--mailboxes N] [--deliveries N] [--connects-per-second N]");
     return 2;
 }

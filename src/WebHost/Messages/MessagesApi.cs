@@ -25,6 +25,7 @@ public static class MessagesApi
         var messages = mailboxes.MapGroup("/{adminId}/messages");
         messages.MapGet("/", InboxAsync);
         messages.MapGet("/{id}", GetAsync);
+        messages.MapGet("/{id}/body", BodyAsync).ExcludeFromDescription();
         messages.MapGet("/{id}/attachments/{attachmentId}", AttachmentAsync);
         messages.MapPost("/{id}/pair", PairAsync);
         messages.MapPost("/{id}/add-customer", AddCustomerAsync);
@@ -88,6 +89,28 @@ public static class MessagesApi
         return await queries.GetAsync(adminId, id, cancellationToken) is { } view
             ? TypedResults.Ok(MessageViewResponse.Of(view))
             : NoSuchMessage();
+    }
+
+    /// <summary>The HTML body as a document for the app's sandboxed frame, under its own policy (<see cref="MessageBodyDocument"/>).</summary>
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> BodyAsync(
+        string adminId, string id, ClaimsPrincipal user, MailboxReadCheck check, MessageQueries queries, HttpContext context,
+        CancellationToken cancellationToken)
+    {
+        if (await check.RefuseAsync(user, adminId, cancellationToken) is { } refused)
+        {
+            return refused;
+        }
+        if (await queries.GetAsync(adminId, id, cancellationToken) is not { HtmlBody: { } html })
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No HTML body",
+                detail: "The message has no HTML body, or it is not in this mailbox.");
+        }
+        var headers = context.Response.Headers;
+        headers.ContentSecurityPolicy = MessageBodyDocument.ContentSecurityPolicy;
+        // Framed by the app only (the app's own pages say DENY).
+        headers.XFrameOptions = "SAMEORIGIN";
+        headers.CacheControl = "private, no-store";
+        return TypedResults.Content(MessageBodyDocument.Of(html), "text/html; charset=utf-8");
     }
 
     private static async Task<Results<AttachmentResult, ProblemHttpResult>> AttachmentAsync(

@@ -16,6 +16,8 @@ public sealed partial class ConnectionAccess(MailboxAccessRules rules, IHubConte
 
     private sealed record Reader(string AdminId, HashSet<string> Mailboxes);
 
+    public const string MailboxesChanged = "mailboxesChanged";
+
     public static string GroupOf(string mailboxId) => "mailbox:" + mailboxId;
 
     public async Task AddAsync(string connectionId, string adminId, CancellationToken cancellationToken)
@@ -25,7 +27,7 @@ public sealed partial class ConnectionAccess(MailboxAccessRules rules, IHubConte
         {
             _connections[connectionId] = new Reader(adminId, new HashSet<string>(StringComparer.Ordinal));
         }
-        await ApplyAsync(connectionId, readable, cancellationToken);
+        await ApplyAsync(connectionId, readable, announce: false, cancellationToken);
     }
 
     /// <summary>SignalR drops a closed connection from its groups itself.</summary>
@@ -106,6 +108,7 @@ public sealed partial class ConnectionAccess(MailboxAccessRules rules, IHubConte
             LogRevoked(mailboxId, connectionId);
             await hub.Groups.RemoveFromGroupAsync(connectionId, GroupOf(mailboxId), cancellationToken);
         }
+        await AnnounceAsync(joined.Concat(left).ToList(), cancellationToken);
         return recipients;
     }
 
@@ -121,13 +124,16 @@ public sealed partial class ConnectionAccess(MailboxAccessRules rules, IHubConte
             var readable = await rules.ReadableMailboxesAsync(group.Key, cancellationToken);
             foreach (var (connectionId, _) in group)
             {
-                await ApplyAsync(connectionId, readable, cancellationToken);
+                await ApplyAsync(connectionId, readable, announce: true, cancellationToken);
             }
         }
     }
 
-    /// <summary>Makes the connection's set and groups exactly <paramref name="readable"/>.</summary>
-    private async Task ApplyAsync(string connectionId, IReadOnlyCollection<string> readable, CancellationToken cancellationToken)
+    /// <summary>
+    /// Makes the connection's set and groups exactly <paramref name="readable"/>; when <paramref name="announce"/> and
+    /// the set changed, tells the browser (<c>mailboxesChanged</c>) so that its mailbox switcher follows at once.
+    /// </summary>
+    private async Task ApplyAsync(string connectionId, IReadOnlyCollection<string> readable, bool announce, CancellationToken cancellationToken)
     {
         List<string> joined, left;
         lock (_gate)
@@ -148,6 +154,22 @@ public sealed partial class ConnectionAccess(MailboxAccessRules rules, IHubConte
         foreach (var mailbox in left)
         {
             await hub.Groups.RemoveFromGroupAsync(connectionId, GroupOf(mailbox), cancellationToken);
+        }
+        if (announce && joined.Count + left.Count > 0)
+        {
+            await AnnounceAsync([connectionId], cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// <c>mailboxesChanged({})</c>: the mailboxes this connection may read changed; the browser asks <c>/api/mailboxes</c>
+    /// again (the push itself carries nothing, so it can never show a mailbox the connection may no longer read).
+    /// </summary>
+    private async Task AnnounceAsync(List<string> connectionIds, CancellationToken cancellationToken)
+    {
+        if (connectionIds.Count > 0)
+        {
+            await hub.Clients.Clients(connectionIds).SendAsync(MailboxesChanged, new { }, cancellationToken);
         }
     }
 

@@ -7,7 +7,8 @@ namespace Splynx.Orleans.WebHost.Realtime;
 /// <summary>
 /// <c>/hubs/mail</c>: pushes to each browser the events of the mailboxes its admin may read (P1). Server-to-client
 /// only: <c>messageReceived(summary)</c>, <c>messageChanged(summary)</c>, <c>messageRemoved({mailboxId,id})</c>,
-/// <c>mailboxStatus({mailboxId,status})</c>, and to the sender's connections only <c>emailStatus({customerId,id,status,error})</c>.
+/// <c>mailboxStatus({mailboxId,status})</c>, <c>mailboxesChanged({})</c> (the mailboxes the connection may read changed:
+/// granted or revoked), and to the sender's connections only <c>emailStatus({customerId,id,status,error})</c>.
 /// </summary>
 [Authorize]
 public sealed class MailHub(ConnectionAccess access, MailboxEventRelay relay) : Hub

@@ -6,7 +6,11 @@ const shortcuts: [string, string][] = [
   ["g then i", "Go to the inbox"],
   ["g then p", "Go to My Profile → Mail"],
   ["/", "Search (in the inbox)"],
-  ["Esc", "Close a dialog"],
+  ["Esc", "Close a dialog; in the inbox, back from a message to the list"],
+  ["j", "Next message (also ↓)"],
+  ["k", "Previous message (also ↑)"],
+  ["Enter", "Open the message"],
+  ["#", "Delete the message (asks first)"],
 ];
 
 /** Whether a key press belongs to a field the person is typing into, where letters are text, not shortcuts. */

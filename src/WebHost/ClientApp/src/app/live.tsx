@@ -4,10 +4,11 @@
 import { createContext, useContext, useEffect, useState, type ReactNode } from "react";
 import { HubConnectionBuilder, HubConnectionState, LogLevel, type HubConnection } from "@microsoft/signalr";
 import { useQueryClient, type QueryClient } from "@tanstack/react-query";
-import type { MailboxListItem, MailboxStatusPush } from "../api/types";
+import type { MailboxListItem, MailboxStatusPush, MessageSummary } from "../api/types";
 import { applyEmailStatus, refreshConversations, type EmailStatusPush } from "../features/customers";
 import { mailboxesKey, messagesKey } from "../features/inbox";
 import { mailboxStatusKey, quarantineKey } from "../features/profile";
+import { emitLiveEvent } from "../shared/liveEvents";
 
 export type LiveState = "connecting" | "connected" | "reconnecting" | "disconnected";
 
@@ -53,19 +54,29 @@ export function LiveChannel({ adminId, children }: { adminId: string; children: 
       .build();
 
     connection.on("mailboxStatus", (push: MailboxStatusPush) => applyMailboxStatus(queryClient, adminId, push));
-    connection.on("messageReceived", (summary: { from?: { name?: string | null; address?: string }; subject?: string | null }) => {
+    connection.on("messageReceived", (summary: MessageSummary) => {
+      emitLiveEvent({ type: "messageReceived", summary });
       const from = summary.from?.name || summary.from?.address || "someone";
       setAnnouncement(`New message from ${from}: ${summary.subject ?? "(no subject)"}`);
       void queryClient.invalidateQueries({ queryKey: messagesKey });
     });
-    connection.on("messageChanged", () => void queryClient.invalidateQueries({ queryKey: messagesKey }));
-    connection.on("messageRemoved", () => void queryClient.invalidateQueries({ queryKey: messagesKey }));
+    connection.on("messageChanged", (summary: MessageSummary) => {
+      emitLiveEvent({ type: "messageChanged", summary });
+      void queryClient.invalidateQueries({ queryKey: messagesKey });
+    });
+    connection.on("messageRemoved", (removed: { mailboxId: string; id: string }) => {
+      emitLiveEvent({ type: "messageRemoved", ...removed });
+      void queryClient.invalidateQueries({ queryKey: messagesKey });
+    });
+    // Access granted or revoked: the switcher follows at once, and a revoked mailbox's screens say so.
+    connection.on("mailboxesChanged", () => void queryClient.invalidateQueries({ queryKey: mailboxesKey }));
     // Customers: any message event may change a conversation; a send's outcome comes to its sender only.
     for (const event of ["messageReceived", "messageChanged", "messageRemoved"]) connection.on(event, () => refreshConversations(queryClient));
     connection.on("emailStatus", (push: EmailStatusPush) => applyEmailStatus(queryClient, push));
     connection.onreconnecting(() => setState("reconnecting"));
     connection.onreconnected(() => {
       setState("connected");
+      emitLiveEvent({ type: "reconnected" });
       void queryClient.invalidateQueries();
     });
     connection.onclose(() => {
