@@ -22,7 +22,7 @@ public static class MailboxOverviewApi
 {
     private const int DefaultPageSize = 100;
     private const int MaxPageSize = 500;
-    private static readonly string[] States = ["disabled", "connecting", "syncing", "idle", "error"];
+    private static readonly string[] States = [.. Enum.GetValues<MailboxState>().Select(MailboxPresenceStore.StateWord)];
 
     public static IEndpointRouteBuilder MapMailboxOverviewApi(this IEndpointRouteBuilder app)
     {

@@ -1,5 +1,5 @@
 import { api } from "../../api/client";
-import type { MailAddress, Page } from "../../api/types";
+import type { MessageSummary, Page } from "../../api/types";
 
 export type CustomerCategory = "customer" | "lead";
 
@@ -16,18 +16,7 @@ export type CustomerRequest = Omit<Customer, "id">;
 export type EmailStatus = "queued" | "sent" | "failed" | "unknown";
 
 /** `GET /api/customers/{id}/communication` items: a message summary with its threading headers and, for its sender, the send's status. */
-export interface ConversationItem {
-  id: string;
-  mailboxId: string;
-  direction: "in" | "out";
-  from: MailAddress;
-  to: MailAddress[];
-  subject: string | null;
-  date: string;
-  snippet: string | null;
-  customerId: string | null;
-  authorFound: boolean;
-  hasAttachments: boolean;
+export interface ConversationItem extends MessageSummary {
   threadId: string;
   messageId: string | null;
   inReplyTo: string | null;

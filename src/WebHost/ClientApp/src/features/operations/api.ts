@@ -1,4 +1,5 @@
 import { api } from "../../api/client";
+import type { Page } from "../../api/types";
 
 export interface OverviewRow {
   adminId: string;
@@ -13,10 +14,7 @@ export interface OverviewRow {
   silo: string | null;
 }
 
-export interface OverviewPage {
-  items: OverviewRow[];
-  next: string | null;
-}
+export type OverviewPage = Page<OverviewRow>;
 
 export interface Silo {
   silo: string;
