@@ -150,7 +150,9 @@ public sealed class SendingTests
         Assert.Equal(messageId, received.MessageId);
         Assert.Equal(question.MessageId, received.InReplyTo);
         Assert.Equal(question.MessageId, Assert.Single(received.References));
-        Assert.Contains("Re: question about my bill", await SubjectsInAsync(user, "Sent"));
+        // The copy is appended to Sent after the server accepted the mail: give the APPEND its moment.
+        await Eventually.TrueAsync(async () => (await SubjectsInAsync(user, "Sent")).Contains("Re: question about my bill"),
+            TimeSpan.FromSeconds(30), "the copy in the Sent folder");
 
         // Shown at once, then found again in the Sent folder by the sync: still one message, now at its Sent location.
         await Eventually.TrueAsync(
