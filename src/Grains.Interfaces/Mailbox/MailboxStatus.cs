@@ -31,6 +31,10 @@ public enum MailErrorKind
     Protocol,
 }
 
+/// <remarks>
+/// <see cref="AsOf"/> is when the state was read. Snapshots reach a reader by two paths (a pushed change and a
+/// fetched answer) that may cross, so a reader keeps the later one instead of the last to arrive.
+/// </remarks>
 [GenerateSerializer, Immutable, Alias("splynx.mailbox.MailboxStatus")]
 public sealed record MailboxStatus(
     [property: Id(0)] MailboxState State,
@@ -39,7 +43,8 @@ public sealed record MailboxStatus(
     [property: Id(3)] DateTime? LastSyncAt,
     [property: Id(4)] long Messages,
     [property: Id(5)] int Quarantined,
-    [property: Id(6)] string? Silo);
+    [property: Id(6)] string? Silo,
+    [property: Id(7)] DateTime AsOf);
 
 /// <summary>The outcome of trying a connection.</summary>
 [GenerateSerializer, Immutable, Alias("splynx.mailbox.ConnectionTestResult")]

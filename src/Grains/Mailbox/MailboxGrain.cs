@@ -180,10 +180,13 @@ public sealed partial class MailboxGrain(
 
     public async Task<MailboxStatus> GetStatusAsync()
     {
+        // The state is read before the counts: the counts' awaits let later state changes run meanwhile.
+        var (state, error, kind) = _state;
+        var lastSyncAt = _lastSyncAt;
+        var asOf = time.GetUtcNow().UtcDateTime;
         var messages = await store.CountAsync(MailboxId, CancellationToken.None);
         var quarantined = await store.QuarantineCountAsync(MailboxId, CancellationToken.None);
-        return new MailboxStatus(_state.State, _state.Error, _state.Kind, _lastSyncAt, messages, quarantined,
-            silo.SiloAddress.Endpoint.ToString());
+        return new MailboxStatus(state, error, kind, lastSyncAt, messages, quarantined, silo.SiloAddress.Endpoint.ToString(), asOf);
     }
 
     public Task<IReadOnlyList<QuarantinedMessage>> GetQuarantineAsync() => store.QuarantineAsync(MailboxId, CancellationToken.None);

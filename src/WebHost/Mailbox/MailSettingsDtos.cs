@@ -184,12 +184,14 @@ public sealed record FolderResponse(string Name, string? SpecialUse);
 
 public sealed record FolderListResponse(IReadOnlyList<FolderResponse> Folders, string? SentFolder, bool Ok, string? Error, string? ErrorKind);
 
-public sealed record MailboxStatusResponse(string State, string? Error, string? ErrorKind, DateTime? LastSyncAt, long Messages, int Quarantined, string? Silo)
+/// <param name="AsOf">When the state was read; of two answers, the later one is current.</param>
+public sealed record MailboxStatusResponse(
+    string State, string? Error, string? ErrorKind, DateTime? LastSyncAt, long Messages, int Quarantined, string? Silo, DateTime AsOf)
 {
     public static MailboxStatusResponse From(MailboxStatus status) => new(
         ApiNames.Of(status.State), status.Error, ApiNames.Of(status.ErrorKind),
         status.LastSyncAt is { } at ? ApiNames.Utc(at) : null,
-        status.Messages, status.Quarantined, status.Silo);
+        status.Messages, status.Quarantined, status.Silo, ApiNames.Utc(status.AsOf));
 }
 
 public sealed record QuarantinedMessageResponse(string Id, string Folder, long Uid, string? Subject, string Error, DateTime At)

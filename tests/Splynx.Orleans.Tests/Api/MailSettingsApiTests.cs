@@ -127,8 +127,12 @@ public sealed class MailSettingsApiTests(ApiHost host) : IClassFixture<ApiHost>
             Assert.Equal(HttpStatusCode.OK, (await browser.PutAsync("/api/me/mail-settings", Settings(user, enabled: true))).Status);
             var idle = await Eventually.ReturnsAsync(async () => (await browser.GetAsync("/api/me/mailbox/status")).Json,
                 status => status.GetProperty("state").GetString() == "idle", SyncTimeout, "the mailbox to be idle");
-            Assert.Equal(["error", "errorKind", "lastSyncAt", "messages", "quarantined", "silo", "state"], idle.EnumerateObject().Select(p => p.Name).Order());
+            Assert.Equal(["asOf", "error", "errorKind", "lastSyncAt", "messages", "quarantined", "silo", "state"], idle.EnumerateObject().Select(p => p.Name).Order());
             Assert.Contains(':', idle.GetProperty("silo").GetString()!);
+            var askedAt = DateTime.UtcNow;
+            var asOf = (await browser.GetAsync("/api/me/mailbox/status")).Json.GetProperty("asOf").GetDateTime().ToUniversalTime();
+            Assert.InRange(asOf, askedAt.AddSeconds(-1), DateTime.UtcNow.AddSeconds(1));
+            Assert.True(asOf > idle.GetProperty("asOf").GetDateTime().ToUniversalTime(), "a later reading carries a later asOf");
 
             var quarantine = await browser.GetAsync("/api/me/mailbox/quarantine");
             Assert.Equal(HttpStatusCode.OK, quarantine.Status);

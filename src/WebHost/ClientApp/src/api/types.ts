@@ -60,6 +60,8 @@ export interface MailboxStatus {
   messages: number;
   quarantined: number;
   silo: string | null;
+  /** When the state was read: a push and a fetch may cross, and the later reading wins. */
+  asOf: string;
 }
 
 export interface QuarantinedMessage {

@@ -12,6 +12,7 @@ const status = (overrides: Partial<MailboxStatus>): MailboxStatus => ({
   messages: 0,
   quarantined: 0,
   silo: null,
+  asOf: "2026-12-03T10:00:00.000Z",
   ...overrides,
 });
 
@@ -21,6 +22,13 @@ describe("the live channel", () => {
     client.setQueryData(mailboxStatusKey, status({ state: "connecting" }));
     applyMailboxStatus(client, "me", { mailboxId: "me", status: status({ state: "idle", messages: 3 }) });
     expect(client.getQueryData<MailboxStatus>(mailboxStatusKey)).toMatchObject({ state: "idle", messages: 3 });
+  });
+
+  it("keeps a status read later than the push that arrives", () => {
+    const client = new QueryClient();
+    client.setQueryData(mailboxStatusKey, status({ state: "idle", asOf: "2026-12-03T10:00:01.000Z" }));
+    applyMailboxStatus(client, "me", { mailboxId: "me", status: status({ state: "syncing", asOf: "2026-12-03T10:00:00.500Z" }) });
+    expect(client.getQueryData<MailboxStatus>(mailboxStatusKey)?.state).toBe("idle");
   });
 
   it("ignores the status of a delegated mailbox", () => {

@@ -9,6 +9,7 @@ import { applyEmailStatus, refreshConversations, type EmailStatusPush } from "..
 import { mailboxesKey, messagesKey } from "../features/inbox";
 import { mailboxStatusKey, quarantineKey } from "../features/profile";
 import { emitLiveEvent } from "../shared/liveEvents";
+import { laterStatus } from "../shared/mailboxStatus";
 
 export type LiveState = "connecting" | "connected" | "reconnecting" | "disconnected";
 
@@ -29,12 +30,13 @@ export function reconnectDelay(previousRetryCount: number): number {
 
 export function applyMailboxStatus(queryClient: QueryClient, ownMailboxId: string, push: MailboxStatusPush) {
   queryClient.setQueryData<MailboxListItem[]>(mailboxesKey, (list) =>
-    list?.map((mailbox) => (mailbox.adminId === push.mailboxId ? { ...mailbox, status: push.status } : mailbox)),
+    list?.map((mailbox) => (mailbox.adminId === push.mailboxId ? { ...mailbox, status: laterStatus(mailbox.status, push.status) } : mailbox)),
   );
   if (push.mailboxId !== ownMailboxId) return;
   const before = queryClient.getQueryData<MailboxStatusPush["status"]>(mailboxStatusKey);
-  queryClient.setQueryData(mailboxStatusKey, push.status);
-  if (before?.quarantined !== push.status.quarantined) {
+  const after = laterStatus(before, push.status);
+  queryClient.setQueryData(mailboxStatusKey, after);
+  if (before?.quarantined !== after.quarantined) {
     void queryClient.invalidateQueries({ queryKey: quarantineKey });
   }
 }

@@ -6,7 +6,7 @@ const mailbox = (adminId: string, name: string, own: boolean): MailboxListItem =
   adminId,
   name,
   own,
-  status: { state: "idle", error: null, errorKind: null, lastSyncAt: null, messages: 0, quarantined: 0, silo: null },
+  status: { state: "idle", error: null, errorKind: null, lastSyncAt: null, messages: 0, quarantined: 0, silo: null, asOf: "2026-12-03T10:00:00.000Z" },
 });
 
 describe("the mailbox switcher", () => {

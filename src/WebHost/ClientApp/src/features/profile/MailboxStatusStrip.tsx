@@ -1,10 +1,10 @@
 import { useQuery } from "@tanstack/react-query";
 import { adviceFor, relativeTime, stateWords } from "../../shared/words";
-import { getMailboxStatus, mailboxStatusKey } from "./api";
+import { fetchMailboxStatus, mailboxStatusKey } from "./api";
 
 /** The mailbox's sync at a glance; the live channel keeps it current. */
 export function MailboxStatusStrip() {
-  const status = useQuery({ queryKey: mailboxStatusKey, queryFn: getMailboxStatus });
+  const status = useQuery({ queryKey: mailboxStatusKey, queryFn: fetchMailboxStatus });
   if (!status.data) {
     return (
       <section className="status-strip" aria-label="Mailbox status">
