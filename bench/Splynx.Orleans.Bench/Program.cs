@@ -5,7 +5,8 @@ return args switch
     ["ingest", ..] => await IngestBenchmark.RunAsync(Option(args, "--messages", 10_000)),
     ["inbox-ui", ..] => await InboxUiBenchmark.RunAsync(Option(args, "--messages", 10_000)),
     ["inbox", ..] => await InboxBenchmark.RunAsync(Option(args, "--messages", 1_000_000), Option(args, "--mailboxes", 1_000)),
-    ["scale", ..] => await ScaleBenchmark.RunAsync(Option(args, "--mailboxes", 2_000), Option(args, "--deliveries", 200), Option(args, "--connects-per-second", 100)),
+    ["scale", ..] => await ScaleBenchmark.RunAsync(Option(args, "--mailboxes", 2_000), Option(args, "--deliveries", 200), Option(args, "--connects-per-second", 100),
+        args.Contains("--failover-only")),
     ["bare-idle", var list, var password, var perSecond, var inFlight] => await BareIdleProgram.RunChildAsync(list, password,
         int.Parse(perSecond, System.Globalization.CultureInfo.InvariantCulture), int.Parse(inFlight, System.Globalization.CultureInfo.InvariantCulture)),
     _ => Usage(),
@@ -19,6 +20,6 @@ static int Option(string[] args, string name, int fallback)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: bench ingest [--messages N] | bench inbox [--messages N] [--mailboxes N] | bench inbox-ui [--messages N] | bench scale [--mailboxes N] [--deliveries N] [--connects-per-second N]");
+    Console.Error.WriteLine("usage: bench ingest [--messages N] | bench inbox [--messages N] [--mailboxes N] | bench inbox-ui [--messages N] | bench scale [--mailboxes N] [--deliveries N] [--connects-per-second N] [--failover-only]");
     return 2;
 }

@@ -27,7 +27,8 @@ internal static class ScaleBenchmark
     private const int EnablesInFlight = 64;
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(10);
 
-    public static async Task<int> RunAsync(int mailboxes, int deliveries, int connectsPerSecond)
+    /// <param name="failoverOnly">Three silos from the start, then only (4): a quicker run while working on failover.</param>
+    public static async Task<int> RunAsync(int mailboxes, int deliveries, int connectsPerSecond, bool failoverOnly)
     {
         var stack = StackSettings.Load();
         var run = Guid.NewGuid().ToString("N")[..6];
@@ -63,19 +64,24 @@ internal static class ScaleBenchmark
             using var clientHost = await ConnectClientAsync(connectionString, database);
             var grains = clientHost.Services.GetRequiredService<IGrainFactory>();
             await using var dataSource = NpgsqlDataSource.Create(connectionString);
+            if (failoverOnly)
+            {
+                silos.Add(await SiloProcess.StartAsync(stack, environment, connectionString));
+                silos.Add(await SiloProcess.StartAsync(stack, environment, connectionString));
+                Console.WriteLine($"Enabling {mailboxes:N0} mailboxes on three silos (connect limit {connectsPerSecond}/s) ...");
+                await EnableAsync(stack, grains, users, password);
+                await WaitAsync(async () => await CountAsync(dataSource, "state = 'idle'") >= mailboxes, TimeSpan.FromMinutes(15), "every mailbox idle");
+                table.Add(("spread over 3 silos", Describe(await CountsAsync(dataSource, silos)), "", ""));
+                await FailoverAsync(stack, dataSource, silos, await CountsAsync(dataSource, silos), run, table);
+                Print(mailboxes, table);
+                return 0;
+            }
 
             // (2) memory: one silo, before and after its mailboxes are enabled and idle.
             await Task.Delay(Settle);
             var rssBefore = silos[0].Rss();
             Console.WriteLine($"Enabling {mailboxes:N0} mailboxes on one silo (connect limit {connectsPerSecond}/s) ...");
-            await Parallel.ForEachAsync(users, new ParallelOptions { MaxDegreeOfParallelism = EnablesInFlight }, async (user, _) =>
-            {
-                var result = await grains.GetGrain<IMailboxGrain>(user).UpdateSettingsAsync(SettingsFor(stack, user, password));
-                if (!result.Succeeded)
-                {
-                    throw new InvalidOperationException($"{user}: {string.Join("; ", result.Errors.Keys)}");
-                }
-            });
+            await EnableAsync(stack, grains, users, password);
             await WaitAsync(async () => await CountAsync(dataSource, "state = 'idle'") >= mailboxes, TimeSpan.FromMinutes(15), "every mailbox idle");
             await Task.Delay(Settle);
             var servicePerMailbox = (silos[0].Rss() - rssBefore) / (double)mailboxes;
@@ -121,31 +127,9 @@ internal static class ScaleBenchmark
             table.Add(("spread 2 min after a 4th joins", Describe(spread), "", ""));
 
             // (4) failover.
-            var fullest = silos.OrderByDescending(silo => spread.GetValueOrDefault(silo.Endpoint)).First();
-            var held = await HeldByAsync(dataSource, fullest.Endpoint);
-            var sample = held.OrderBy(_ => Random.Shared.Next()).Take(Math.Min(50, held.Count)).ToList();
-            Console.WriteLine($"kill -9 of {fullest.Endpoint}, which holds {held.Count:N0} mailboxes ...");
-            var killClock = Stopwatch.StartNew();
-            fullest.Kill();
-            silos.Remove(fullest);
-            var gapSubject = "gap " + run;
-            await DeliverAsync(stack, sample, gapSubject);
-            await WaitAsync(async () => await CountIdleElsewhereAsync(dataSource, held, fullest.Endpoint) >= held.Count, TimeSpan.FromMinutes(10),
-                "the killed silo's mailboxes idle elsewhere");
-            var failover = killClock.Elapsed;
-            await WaitAsync(async () => await StoredCountAsync(dataSource, sample, gapSubject) >= sample.Count, TimeSpan.FromMinutes(2), "the gap's mail stored");
-            await Task.Delay(TimeSpan.FromSeconds(5));
-            var copies = await StoredCountAsync(dataSource, sample, gapSubject);
-            table.Add(("failover, all idle again (s)", $"{failover.TotalSeconds:N1}", $"{held.Count:N0} mailboxes", ""));
-            table.Add(("gap mail stored / sent", $"{copies} / {sample.Count}", "", ""));
+            await FailoverAsync(stack, dataSource, silos, spread, run, table);
 
-            Console.WriteLine();
-            Console.WriteLine($"{mailboxes:N0} mailboxes, IMAPS, Dovecot and PostgreSQL on this machine ({Environment.ProcessorCount} cores)");
-            Console.WriteLine($"{"figure",-32}{"service",22}{"bare MailKit",18}{"ratio",8}");
-            foreach (var (figure, service, bareFigure, ratio) in table)
-            {
-                Console.WriteLine($"{figure,-32}{service,22}{bareFigure,18}{ratio,8}");
-            }
+            Print(mailboxes, table);
             return 0;
         }
         finally
@@ -157,6 +141,84 @@ internal static class ScaleBenchmark
             NpgsqlConnection.ClearAllPools();
             await new NpgsqlCommand($"DROP DATABASE IF EXISTS {database} WITH (FORCE)", admin).ExecuteNonQueryAsync();
         }
+    }
+
+    private static void Print(int mailboxes, List<(string Figure, string Service, string Bare, string Ratio)> table)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"{mailboxes:N0} mailboxes, IMAPS, Dovecot and PostgreSQL on this machine ({Environment.ProcessorCount} cores)");
+        Console.WriteLine($"{"figure",-36}{"service",22}{"bare MailKit",18}{"ratio",8}");
+        foreach (var (figure, service, bareFigure, ratio) in table)
+        {
+            Console.WriteLine($"{figure,-36}{service,22}{bareFigure,18}{ratio,8}");
+        }
+    }
+
+    private static async Task EnableAsync(StackSettings stack, IGrainFactory grains, List<string> users, string password) =>
+        await Parallel.ForEachAsync(users, new ParallelOptions { MaxDegreeOfParallelism = EnablesInFlight }, async (user, _) =>
+        {
+            var result = await grains.GetGrain<IMailboxGrain>(user).UpdateSettingsAsync(SettingsFor(stack, user, password));
+            if (!result.Succeeded)
+            {
+                throw new InvalidOperationException($"{user}: {string.Join("; ", result.Errors.Keys)}");
+            }
+        });
+
+    /// <summary>
+    /// kill -9 of the fullest silo while mail goes to 50 of its mailboxes; a line a second of where its mailboxes
+    /// are (so a stall shows where it happens), then the times until membership declared it dead, until every
+    /// mailbox has its reconnect under way elsewhere, and until all are idle, and the gap's mail counted.
+    /// </summary>
+    private static async Task FailoverAsync(StackSettings stack, NpgsqlDataSource dataSource, List<SiloProcess> silos,
+        IReadOnlyDictionary<string, int> spread, string run, List<(string Figure, string Service, string Bare, string Ratio)> table)
+    {
+        var fullest = silos.OrderByDescending(silo => spread.GetValueOrDefault(silo.Endpoint)).First();
+        var held = await HeldByAsync(dataSource, fullest.Endpoint);
+        var sample = held.OrderBy(_ => Random.Shared.Next()).Take(Math.Min(50, held.Count)).ToList();
+        Console.WriteLine($"kill -9 of {fullest.Endpoint}, which holds {held.Count:N0} mailboxes ...");
+        var killClock = Stopwatch.StartNew();
+        fullest.Kill();
+        silos.Remove(fullest);
+        var gapSubject = "gap " + run;
+        var delivery = DeliverAsync(stack, sample, gapSubject);
+        TimeSpan? declaredDead = null, underWay = null;
+        var lastLine = TimeSpan.Zero;
+        while (true)
+        {
+            var (elsewhere, idle) = await WhereAsync(dataSource, held, fullest.Endpoint);
+            declaredDead ??= await DeclaredDeadAsync(dataSource, fullest.Endpoint) ? killClock.Elapsed : null;
+            underWay ??= elsewhere >= held.Count ? killClock.Elapsed : null;
+            if (killClock.Elapsed - lastLine >= TimeSpan.FromSeconds(1))
+            {
+                lastLine = killClock.Elapsed;
+                Console.WriteLine($"  {killClock.Elapsed.TotalSeconds,5:N1} s  dead: {(declaredDead is null ? "no " : "yes")}  on a survivor: {elsewhere,5:N0}  idle there: {idle,5:N0} of {held.Count:N0}");
+            }
+            if (idle >= held.Count)
+            {
+                break;
+            }
+            if (killClock.Elapsed > TimeSpan.FromMinutes(10))
+            {
+                throw new TimeoutException("The killed silo's mailboxes were not idle elsewhere after 10 minutes.");
+            }
+            await Task.Delay(250);
+        }
+        var failover = killClock.Elapsed;
+        await delivery;
+        await WaitAsync(async () => await StoredCountAsync(dataSource, sample, gapSubject) >= sample.Count, TimeSpan.FromMinutes(2), "the gap's mail stored");
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        var copies = await StoredCountAsync(dataSource, sample, gapSubject);
+        table.Add(("failover: declared dead (s)", $"{declaredDead?.TotalSeconds:N1}", $"{held.Count:N0} mailboxes", ""));
+        table.Add(("failover: all reconnects under way (s)", $"{underWay?.TotalSeconds:N1}", "", ""));
+        table.Add(("failover: all idle again (s)", $"{failover.TotalSeconds:N1}", "", ""));
+        table.Add(("gap mail stored / sent", $"{copies} / {sample.Count}", "", ""));
+    }
+
+    private static async Task<bool> DeclaredDeadAsync(NpgsqlDataSource dataSource, string endpoint)
+    {
+        await using var command = dataSource.CreateCommand("SELECT count(*) FROM orleans_membership WHERE port = @port AND status = 6");
+        command.Parameters.AddWithValue("port", int.Parse(endpoint.Split(':')[1], CultureInfo.InvariantCulture));
+        return (long)(await command.ExecuteScalarAsync())! > 0;
     }
 
     private static string Ratio(double service, double bare) => bare > 0 ? (service / bare).ToString("N2", CultureInfo.InvariantCulture) : "";
@@ -328,13 +390,16 @@ internal static class ScaleBenchmark
         return ids;
     }
 
-    private static async Task<long> CountIdleElsewhereAsync(NpgsqlDataSource dataSource, List<string> ids, string endpoint)
+    /// <summary>Of <paramref name="ids"/>, how many a silo other than <paramref name="endpoint"/> holds, and how many of those are idle.</summary>
+    private static async Task<(long Elsewhere, long Idle)> WhereAsync(NpgsqlDataSource dataSource, List<string> ids, string endpoint)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT count(*) FROM mailbox_presence WHERE mailbox_id = ANY(@ids) AND state = 'idle' AND split_part(silo, '@', 1) <> @endpoint");
+            "SELECT count(*), count(*) FILTER (WHERE state = 'idle') FROM mailbox_presence WHERE mailbox_id = ANY(@ids) AND split_part(silo, '@', 1) <> @endpoint");
         command.Parameters.AddWithValue("ids", ids.ToArray());
         command.Parameters.AddWithValue("endpoint", endpoint);
-        return (long)(await command.ExecuteScalarAsync())!;
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return (reader.GetInt64(0), reader.GetInt64(1));
     }
 
     private static async Task<long> StoredCountAsync(NpgsqlDataSource dataSource, List<string> ids, string subject)
