@@ -53,12 +53,21 @@ internal static class InboxUiBenchmark
             await new NpgsqlCommand($"CREATE DATABASE {database}", admin).ExecuteNonQueryAsync();
         }
         var connectionString = new NpgsqlConnectionStringBuilder(stack["STACK_PG_ADMIN_CONNECTION"]) { Database = database }.ConnectionString;
-        var url = new Uri($"http://127.0.0.1:{FreePort()}");
-        using var webHost = StartWebHost(stack, connectionString, url);
+        var clusterId = "benchui" + Guid.NewGuid().ToString("N")[..8];
+        using var webHost = await WebHostProcess.StartAsync(stack, new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Postgres"] = connectionString,
+            ["Orleans__ClusterId"] = clusterId,
+            ["Orleans__ServiceId"] = clusterId,
+            ["Orleans__CoHosted"] = "true",
+            ["Database__MigrateOnStart"] = "true",
+            ["Bootstrap__AdminLogin"] = Login,
+            ["Bootstrap__AdminPassword"] = Password,
+        });
+        var url = webHost.Url;
         try
         {
             using var http = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = url };
-            await WaitAsync(async () => (await http.GetAsync("/readyz")).IsSuccessStatusCode, TimeSpan.FromMinutes(2), "the web host to be ready");
             (await http.PostAsJsonAsync("/api/auth/login", new { login = Login, password = Password })).EnsureSuccessStatusCode();
             var me = (await http.GetFromJsonAsync<JsonElement>("/api/me")).GetProperty("id").GetString()!;
 
@@ -76,7 +85,7 @@ internal static class InboxUiBenchmark
                 imap = new { server = stack["STACK_IMAP_HOST"], port = stack.Port("STACK_IMAP_PORT"), security = "starttls", dontValidateCertificate = true, sentFolder = (string?)null },
                 smtp = new { enabled = false, replyTo = (string?)null, useSystem = true, server = (string?)null, port = 587, security = "starttls", auth = "plain", dontValidateCertificate = false },
             })).EnsureSuccessStatusCode();
-            await WaitAsync(async () =>
+            await ScaleBenchmark.WaitAsync(async () =>
             {
                 var status = await http.GetFromJsonAsync<JsonElement>("/api/me/mailbox/status");
                 return status.GetProperty("state").GetString() == "idle" && status.GetProperty("messages").GetInt32() >= messages;
@@ -139,8 +148,7 @@ internal static class InboxUiBenchmark
         }
         finally
         {
-            webHost.Kill(entireProcessTree: true);
-            await webHost.WaitForExitAsync();
+            webHost.Dispose();
             NpgsqlConnection.ClearAllPools();
             await using var admin = new NpgsqlConnection(stack["STACK_PG_ADMIN_CONNECTION"]);
             await admin.OpenAsync();
@@ -195,80 +203,5 @@ internal static class InboxUiBenchmark
             Body = new TextPart("plain") { Text = "New mail while the inbox is open." },
         });
         await smtp.DisconnectAsync(quit: true);
-    }
-
-    private static Process StartWebHost(StackSettings stack, string connectionString, Uri url)
-    {
-        var program = Path.Combine(stack.Root, "src", "WebHost", "bin", "Release", "net10.0", "Splynx.Orleans.WebHost.dll");
-        var startInfo = new ProcessStartInfo("dotnet", [program])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Path.GetDirectoryName(program)!, // where its wwwroot (the browser app) is
-        };
-        var clusterId = "benchui" + Guid.NewGuid().ToString("N")[..8];
-        foreach (var (key, value) in new Dictionary<string, string>
-        {
-            ["ASPNETCORE_ENVIRONMENT"] = "Production",
-            ["DOTNET_ENVIRONMENT"] = "Production",
-            ["ConnectionStrings__Postgres"] = connectionString,
-            ["Orleans__ClusterId"] = clusterId,
-            ["Orleans__ServiceId"] = clusterId,
-            ["Orleans__AdvertisedIP"] = "127.0.0.1",
-            ["Orleans__SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Orleans__GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Orleans__CoHosted"] = "true",
-            ["Database__MigrateOnStart"] = "true",
-            ["Bootstrap__AdminLogin"] = Login,
-            ["Bootstrap__AdminPassword"] = Password,
-            ["ASPNETCORE_URLS"] = url.ToString(),
-            ["Logging__LogLevel__Default"] = "Warning",
-        })
-        {
-            startInfo.Environment[key] = value;
-        }
-        var process = Process.Start(startInfo)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, line) =>
-        {
-            if (line.Data is not null)
-            {
-                Console.Error.WriteLine("[web host] " + line.Data);
-            }
-        };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static async Task WaitAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-            if (deadline.Elapsed > timeout)
-            {
-                throw new TimeoutException($"Timed out waiting for {what}.");
-            }
-            await Task.Delay(200);
-        }
     }
 }

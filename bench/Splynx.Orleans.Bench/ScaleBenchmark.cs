@@ -17,13 +17,18 @@ namespace Splynx.Orleans.Bench;
 /// <c>bench scale</c>: N mailboxes of distinct stack users over IMAPS on real silo processes, each figure next to a
 /// bare MailKit program doing the same on the same server in the same run: (1) cold start (a fresh silo takes
 /// over every mailbox of one that died), (2) RSS per idle
-/// mailbox, (3) push from SMTP accept to the mailbox's event (the grain observer the web hosts' relay listens
-/// to) next to SMTP accept to EXISTS at bare IDLE sessions, (5) the spread over three silos and two minutes after
-/// a fourth joins, (4) failover after kill -9 of the fullest silo.
+/// mailbox, (3) push from SMTP accept to <c>messageReceived</c> at signed-in admins' SignalR clients (and, to
+/// show where time goes, to the grain observer event the web host relays) next to SMTP accept to EXISTS at bare
+/// IDLE sessions, (5) the spread over three silos, (4) failover after
+/// kill -9 of the fullest of the three, (5) the spread two minutes after a fourth joins the three again.
 /// </summary>
 internal static class ScaleBenchmark
 {
     private const int BareIdleClients = 20;
+    // The push goes to this many admins, each with a browser's live channel open.
+    private const int SignedInAdminCount = 20;
+    private const string SuperLogin = "bench";
+    private const string SuperPassword = "bench-super-password";
     private const int EnablesInFlight = 64;
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(10);
 
@@ -60,19 +65,38 @@ internal static class ScaleBenchmark
                 ["Mail__Cluster__ResumesInFlight"] = EnablesInFlight.ToString(CultureInfo.InvariantCulture),
                 ["Logging__LogLevel__Default"] = "Warning",
             };
+            var webHostEnvironment = new Dictionary<string, string>
+            {
+                ["ConnectionStrings__Postgres"] = connectionString,
+                ["Database__MigrateOnStart"] = "true",
+                ["Orleans__ClusterId"] = database,
+                ["Orleans__ServiceId"] = database,
+                ["Orleans__CoHosted"] = "false",
+                ["Bootstrap__AdminLogin"] = SuperLogin,
+                ["Bootstrap__AdminPassword"] = SuperPassword,
+            };
             silos.Add(await SiloProcess.StartAsync(stack, environment, connectionString));
             using var clientHost = await ConnectClientAsync(connectionString, database);
             var grains = clientHost.Services.GetRequiredService<IGrainFactory>();
             await using var dataSource = NpgsqlDataSource.Create(connectionString);
+
+            // The first mailboxes belong to admins who can sign in (the push goes to their browsers); the rest are
+            // mailboxes only. An admin's id is its mailbox's id.
+            IReadOnlyList<string> adminIds;
+            using (var webHost = await WebHostProcess.StartAsync(stack, webHostEnvironment))
+            {
+                adminIds = await SignedInAdmins.CreateAsync(webHost.Url, SuperLogin, SuperPassword, $"scale{run}", Math.Min(SignedInAdminCount, mailboxes));
+            }
+            var userOf = users.Select((user, i) => (Id: i < adminIds.Count ? adminIds[i] : user, User: user)).ToDictionary(pair => pair.Id, pair => pair.User);
             if (failoverOnly)
             {
                 silos.Add(await SiloProcess.StartAsync(stack, environment, connectionString));
                 silos.Add(await SiloProcess.StartAsync(stack, environment, connectionString));
                 Console.WriteLine($"Enabling {mailboxes:N0} mailboxes on three silos (connect limit {connectsPerSecond}/s) ...");
-                await EnableAsync(stack, grains, users, password);
+                await EnableAsync(stack, grains, userOf, password);
                 await WaitAsync(async () => await CountAsync(dataSource, "state = 'idle'") >= mailboxes, TimeSpan.FromMinutes(15), "every mailbox idle");
                 table.Add(("spread over 3 silos", Describe(await CountsAsync(dataSource, silos)), "", ""));
-                await FailoverAsync(stack, dataSource, silos, await CountsAsync(dataSource, silos), run, table);
+                await FailoverAsync(stack, dataSource, silos, await CountsAsync(dataSource, silos), userOf, run, table);
                 Print(mailboxes, table);
                 return 0;
             }
@@ -81,35 +105,41 @@ internal static class ScaleBenchmark
             await Task.Delay(Settle);
             var rssBefore = silos[0].Rss();
             Console.WriteLine($"Enabling {mailboxes:N0} mailboxes on one silo (connect limit {connectsPerSecond}/s) ...");
-            await EnableAsync(stack, grains, users, password);
+            await EnableAsync(stack, grains, userOf, password);
             await WaitAsync(async () => await CountAsync(dataSource, "state = 'idle'") >= mailboxes, TimeSpan.FromMinutes(15), "every mailbox idle");
             await Task.Delay(Settle);
             var servicePerMailbox = (silos[0].Rss() - rssBefore) / (double)mailboxes;
 
-            // (1) cold start: the silo holding them all dies and a fresh one starts; from its joining until all are idle there.
-            Console.WriteLine("Cold start: a fresh silo takes over every mailbox ...");
-            silos[0].Kill();
+            // (1) cold start: the service is stopped (SIGTERM, as for maintenance) and started again; from the fresh silo's
+            // joining until all are idle there. (A silo killed instead would add its death detection, which (4) measures.)
+            // The bare program makes the same logins while no silo holds sessions, so the server carries N at most.
+            Console.WriteLine("Cold start: the silo is stopped; the same logins with a bare MailKit program ...");
+            await silos[0].StopAsync();
             silos.Clear();
+            var bare = await BareIdleProgram.MeasureAsync(stack, users, password, connectsPerSecond, EnablesInFlight, Settle);
+            Console.WriteLine("... and a fresh silo takes over every mailbox ...");
             silos.Add(await SiloProcess.StartAsync(stack, environment, connectionString));
             var clock = Stopwatch.StartNew();
             var fresh = silos[0].Endpoint;
             await WaitAsync(async () => await CountAsync(dataSource, $"state = 'idle' AND split_part(silo, '@', 1) = '{fresh}'") >= mailboxes,
                 TimeSpan.FromMinutes(15), "every mailbox idle on the fresh silo");
             var coldStart = clock.Elapsed;
-
-            Console.WriteLine("The same logins with a bare MailKit program ...");
-            var bare = await BareIdleProgram.MeasureAsync(stack, users, password, connectsPerSecond, EnablesInFlight, Settle);
             table.Add(("cold start, all idle (s)", $"{coldStart.TotalSeconds:N1}", $"{bare.Elapsed.TotalSeconds:N1}", Ratio(coldStart.TotalSeconds, bare.Elapsed.TotalSeconds)));
             table.Add(("RSS per idle mailbox (KiB)", $"{servicePerMailbox / 1024:N0}", $"{bare.RssPerSession / 1024:N0}", Ratio(servicePerMailbox, bare.RssPerSession)));
 
             // (3) push.
-            Console.WriteLine($"Push: {deliveries} deliveries through Postfix to random mailboxes, and to bare IDLE sessions ...");
-            var push = await PushAsync(stack, grains, users, bareUsers, password, deliveries);
-            table.Add(("push p50 (ms)", $"{push.Service.P(50):N0}", $"{push.Bare.P(50):N0}", ""));
-            table.Add(("push p95 (ms)", $"{push.Service.P(95):N0}", $"{push.Bare.P(95):N0}", ""));
-            table.Add(("push p99 (ms)", $"{push.Service.P(99):N0}", $"{push.Bare.P(99):N0}", ""));
-            table.Add(("push max (ms)", $"{push.Service.P(100):N0}", $"{push.Bare.P(100):N0}", ""));
-            table.Add(("push not received", $"{push.ServiceMissed}", $"{push.BareMissed}", ""));
+            Console.WriteLine($"Push: {deliveries} deliveries through Postfix to {adminIds.Count} signed-in admins, and to bare IDLE sessions ...");
+            PushFigures push;
+            using (var webHost = await WebHostProcess.StartAsync(stack, webHostEnvironment))
+            {
+                push = await PushAsync(stack, grains, webHost.Url, $"scale{run}", adminIds, userOf, bareUsers, password, deliveries);
+            }
+            foreach (var percent in new[] { 50, 95, 99, 100 })
+            {
+                var name = percent == 100 ? "max" : $"p{percent}";
+                table.Add(($"push {name}: SignalR (grain) (ms)", $"{push.SignalR.P(percent):N0} ({push.Grain.P(percent):N0})", $"{push.Bare.P(percent):N0}", ""));
+            }
+            table.Add(("push not received: SignalR (grain)", $"{push.SignalRMissed} ({push.GrainMissed})", $"{push.BareMissed}", ""));
 
             // (5, first half) two more silos: the mailboxes spread out.
             Console.WriteLine("Two more silos join ...");
@@ -119,15 +149,16 @@ internal static class ScaleBenchmark
             var spread = await WaitForSpreadAsync(dataSource, silos, mailboxes, TimeSpan.FromMinutes(5));
             table.Add(("spread over 3 silos", Describe(spread), $"after {spreadClock.Elapsed.TotalSeconds:N0} s", ""));
 
-            // (5, second half) a fourth silo joins.
-            Console.WriteLine("A fourth silo joins; counting after 2 minutes ...");
+            // (4) failover, as the issue puts it: three silos, the fullest killed.
+            await FailoverAsync(stack, dataSource, silos, spread, userOf, run, table);
+
+            // (5, second half) a replacement makes three again, then a fourth joins.
+            Console.WriteLine("A replacement silo joins, then a fourth; counting 2 minutes after the fourth ...");
+            silos.Add(await SiloProcess.StartAsync(stack, environment, connectionString));
+            await WaitForSpreadAsync(dataSource, silos, mailboxes, TimeSpan.FromMinutes(5));
             silos.Add(await SiloProcess.StartAsync(stack, environment, connectionString));
             await Task.Delay(TimeSpan.FromMinutes(2));
-            spread = await CountsAsync(dataSource, silos);
-            table.Add(("spread 2 min after a 4th joins", Describe(spread), "", ""));
-
-            // (4) failover.
-            await FailoverAsync(stack, dataSource, silos, spread, run, table);
+            table.Add(("spread 2 min after a 4th joins", Describe(await CountsAsync(dataSource, silos)), "", ""));
 
             Print(mailboxes, table);
             return 0;
@@ -154,13 +185,14 @@ internal static class ScaleBenchmark
         }
     }
 
-    private static async Task EnableAsync(StackSettings stack, IGrainFactory grains, List<string> users, string password) =>
-        await Parallel.ForEachAsync(users, new ParallelOptions { MaxDegreeOfParallelism = EnablesInFlight }, async (user, _) =>
+    /// <param name="userOf">Each mailbox's id and its stack mail user.</param>
+    private static async Task EnableAsync(StackSettings stack, IGrainFactory grains, Dictionary<string, string> userOf, string password) =>
+        await Parallel.ForEachAsync(userOf, new ParallelOptions { MaxDegreeOfParallelism = EnablesInFlight }, async (mailbox, _) =>
         {
-            var result = await grains.GetGrain<IMailboxGrain>(user).UpdateSettingsAsync(SettingsFor(stack, user, password));
+            var result = await grains.GetGrain<IMailboxGrain>(mailbox.Key).UpdateSettingsAsync(SettingsFor(stack, mailbox.Value, password));
             if (!result.Succeeded)
             {
-                throw new InvalidOperationException($"{user}: {string.Join("; ", result.Errors.Keys)}");
+                throw new InvalidOperationException($"{mailbox.Key}: {string.Join("; ", result.Errors.Keys)}");
             }
         });
 
@@ -170,7 +202,7 @@ internal static class ScaleBenchmark
     /// mailbox has its reconnect under way elsewhere, and until all are idle, and the gap's mail counted.
     /// </summary>
     private static async Task FailoverAsync(StackSettings stack, NpgsqlDataSource dataSource, List<SiloProcess> silos,
-        IReadOnlyDictionary<string, int> spread, string run, List<(string Figure, string Service, string Bare, string Ratio)> table)
+        IReadOnlyDictionary<string, int> spread, Dictionary<string, string> userOf, string run, List<(string Figure, string Service, string Bare, string Ratio)> table)
     {
         var fullest = silos.OrderByDescending(silo => spread.GetValueOrDefault(silo.Endpoint)).First();
         var held = await HeldByAsync(dataSource, fullest.Endpoint);
@@ -180,7 +212,7 @@ internal static class ScaleBenchmark
         fullest.Kill();
         silos.Remove(fullest);
         var gapSubject = "gap " + run;
-        var delivery = DeliverAsync(stack, sample, gapSubject);
+        var delivery = DeliverAsync(stack, sample.Select(id => userOf[id]), gapSubject);
         TimeSpan? declaredDead = null, underWay = null;
         var lastLine = TimeSpan.Zero;
         while (true)
@@ -249,18 +281,19 @@ internal static class ScaleBenchmark
         return host;
     }
 
-    private sealed record PushFigures(Percentiles Service, int ServiceMissed, Percentiles Bare, int BareMissed);
+    /// <summary>SMTP accept to the event at the admins' SignalR clients, to the grain's observer event (what the web host relays), and to EXISTS at a bare session.</summary>
+    private sealed record PushFigures(Percentiles SignalR, int SignalRMissed, Percentiles Grain, int GrainMissed, Percentiles Bare, int BareMissed);
 
-    private static async Task<PushFigures> PushAsync(StackSettings stack, IGrainFactory grains, List<string> users, List<string> bareUsers,
-        string password, int deliveries)
+    private static async Task<PushFigures> PushAsync(StackSettings stack, IGrainFactory grains, Uri webHost, string prefix, IReadOnlyList<string> adminIds,
+        Dictionary<string, string> userOf, List<string> bareUsers, string password, int deliveries)
     {
         var random = new Random(11);
-        var addressed = users.OrderBy(_ => random.Next()).Take(20).ToList();
+        await using var browsers = await SignedInAdmins.ConnectAsync(webHost, prefix, adminIds);
         var watch = new PushWatch();
         var reference = grains.CreateObjectReference<IMailboxObserver>(watch);
-        foreach (var user in addressed)
+        foreach (var id in adminIds)
         {
-            await grains.GetGrain<IMailboxGrain>(user).SubscribeAsync(reference);
+            await grains.GetGrain<IMailboxGrain>(id).SubscribeAsync(reference);
         }
         await using var bare = await BareIdleProgram.IdleSessionsAsync(stack, bareUsers, password);
 
@@ -273,7 +306,7 @@ internal static class ScaleBenchmark
         {
             // Every other delivery goes to a bare session, so both see the server in the same state.
             var toBare = i % 2 == 1;
-            var user = toBare ? bareUsers[random.Next(bareUsers.Count)] : addressed[random.Next(addressed.Count)];
+            var user = toBare ? bareUsers[random.Next(bareUsers.Count)] : userOf[adminIds[random.Next(adminIds.Count)]];
             var subject = $"push {i} {Guid.NewGuid():N}";
             (toBare ? bareSubjects : serviceSubjects).Add(subject);
             var message = new MimeKit.MimeMessage();
@@ -291,14 +324,17 @@ internal static class ScaleBenchmark
         }
         await smtp.DisconnectAsync(true);
         await Task.Delay(TimeSpan.FromSeconds(15));
-        foreach (var user in addressed)
+        foreach (var id in adminIds)
         {
-            await grains.GetGrain<IMailboxGrain>(user).UnsubscribeAsync(reference);
+            await grains.GetGrain<IMailboxGrain>(id).UnsubscribeAsync(reference);
         }
 
-        var service = serviceSubjects.Where(watch.Seen.ContainsKey).Select(subject => (watch.Seen[subject] - accepted[subject]).TotalMilliseconds).ToList();
+        List<double> Latencies(ConcurrentDictionary<string, DateTime> seen) =>
+            [.. serviceSubjects.Where(seen.ContainsKey).Select(subject => (seen[subject] - accepted[subject]).TotalMilliseconds)];
+        var signalR = Latencies(browsers.Seen);
+        var grain = Latencies(watch.Seen);
         var bareLatencies = bare.Latencies();
-        return new PushFigures(new Percentiles(service), serviceSubjects.Count - service.Count,
+        return new PushFigures(new Percentiles(signalR), serviceSubjects.Count - signalR.Count, new Percentiles(grain), serviceSubjects.Count - grain.Count,
             new Percentiles(bareLatencies), bareSubjects.Count - bareLatencies.Count);
     }
 

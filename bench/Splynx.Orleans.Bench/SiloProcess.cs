@@ -67,6 +67,17 @@ internal sealed class SiloProcess
     /// <summary>Resident memory in bytes.</summary>
     public long Rss() => ProcessMemory.Rss(_process.Id);
 
+    /// <summary>An operator's stop: SIGTERM, and the graceful shutdown (the silo leaves the membership as dead).</summary>
+    public async Task StopAsync()
+    {
+        using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await term.WaitForExitAsync();
+        }
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await _process.WaitForExitAsync(timeout.Token);
+    }
+
     public void Kill()
     {
         if (!_process.HasExited)

@@ -58,13 +58,29 @@ public sealed partial class MailboxGrain(
 
     private bool ShouldSync => Settings.Tracking.Enabled && Settings.HasImapConfigured;
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (ShouldSync)
         {
-            await this.RegisterOrUpdateReminder(KeepSyncingReminder, syncOptions.Value.KeepAlivePeriod, syncOptions.Value.KeepAlivePeriod, cancellationToken);
             StartSync();
             PublishPresence();
+            // The reminder is the backstop; the sync does not wait for it. A silo that just started, or whose
+            // neighbour just died, answers reminder registrations only once it has read its range of the
+            // reminder table, which at failover and cold start held every activation up by seconds.
+            _ = RenewKeepAliveAsync();
+        }
+        return Task.CompletedTask;
+    }
+
+    private async Task RenewKeepAliveAsync()
+    {
+        try
+        {
+            await this.RegisterOrUpdateReminder(KeepSyncingReminder, syncOptions.Value.KeepAlivePeriod, syncOptions.Value.KeepAlivePeriod);
+        }
+        catch (Exception exception)
+        {
+            LogKeepAliveRenewalFailed(exception, MailboxId);
         }
     }
 
@@ -436,6 +452,9 @@ public sealed partial class MailboxGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Mailbox {MailboxId}: the sync loop ended with an error")]
     private partial void LogSyncLoopEnded(Exception exception, string mailboxId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Mailbox {MailboxId}: renewing the keep-alive reminder failed; the one registered before still stands")]
+    private partial void LogKeepAliveRenewalFailed(Exception exception, string mailboxId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Mailbox {MailboxId}: notifying observers of the status failed")]
     private partial void LogStatusNotificationFailed(Exception exception, string mailboxId);
