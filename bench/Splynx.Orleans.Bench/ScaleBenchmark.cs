@@ -218,12 +218,13 @@ internal static class ScaleBenchmark
         while (true)
         {
             var (elsewhere, idle) = await WhereAsync(dataSource, held, fullest.Endpoint);
+            var connections = await DatabaseConnectionsAsync(dataSource);
             declaredDead ??= await DeclaredDeadAsync(dataSource, fullest.Endpoint) ? killClock.Elapsed : null;
             underWay ??= elsewhere >= held.Count ? killClock.Elapsed : null;
             if (killClock.Elapsed - lastLine >= TimeSpan.FromSeconds(1))
             {
                 lastLine = killClock.Elapsed;
-                Console.WriteLine($"  {killClock.Elapsed.TotalSeconds,5:N1} s  dead: {(declaredDead is null ? "no " : "yes")}  on a survivor: {elsewhere,5:N0}  idle there: {idle,5:N0} of {held.Count:N0}");
+                Console.WriteLine($"  {killClock.Elapsed.TotalSeconds,5:N1} s  dead: {(declaredDead is null ? "no " : "yes")}  on a survivor: {elsewhere,5:N0}  idle there: {idle,5:N0} of {held.Count:N0}  database connections: {connections}");
             }
             if (idle >= held.Count)
             {
@@ -244,6 +245,12 @@ internal static class ScaleBenchmark
         table.Add(("failover: all reconnects under way (s)", $"{underWay?.TotalSeconds:N1}", "", ""));
         table.Add(("failover: all idle again (s)", $"{failover.TotalSeconds:N1}", "", ""));
         table.Add(("gap mail stored / sent", $"{copies} / {sample.Count}", "", ""));
+    }
+
+    private static async Task<long> DatabaseConnectionsAsync(NpgsqlDataSource dataSource)
+    {
+        await using var command = dataSource.CreateCommand("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()");
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     private static async Task<bool> DeclaredDeadAsync(NpgsqlDataSource dataSource, string endpoint)

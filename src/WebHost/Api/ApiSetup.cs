@@ -45,7 +45,6 @@ public static class ApiSetup
         builder.Services.TryAddSingleton<MailboxPresenceStore>();
         builder.Services.AddSingleton<OperationsFeed>();
         builder.Services.AddHostedService(services => services.GetRequiredService<OperationsFeed>());
-        builder.Services.AddSingleton<MailboxReadCheck>();
         builder.AddMailRealtime();
         return builder;
     }

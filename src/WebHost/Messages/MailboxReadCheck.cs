@@ -1,5 +1,3 @@
-using System.Security.Claims;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Splynx.Orleans.Mailbox;
 using Splynx.Orleans.WebHost.Admins;
 using Splynx.Orleans.WebHost.Auth;
@@ -7,19 +5,23 @@ using Splynx.Orleans.WebHost.Auth;
 namespace Splynx.Orleans.WebHost.Messages;
 
 /// <summary>
-/// The gate of every mailbox endpoint (C4), on <see cref="MailboxAccessRules"/>: someone who may not read a
-/// mailbox learns only that it exists (403), or that it does not (404), never its content.
+/// The gate of every endpoint under <c>/api/mailboxes/{adminId}</c> (C4), on <see cref="MailboxAccessRules"/>, as an
+/// endpoint filter on their group so that no endpoint can forget it: someone who may not read a mailbox learns only
+/// that it exists (403), or that it does not (404), never its content.
 /// </summary>
-public sealed class MailboxReadCheck(MailboxAccessRules rules, AdminStore admins)
+public sealed class MailboxReadCheck(MailboxAccessRules rules, AdminStore admins) : IEndpointFilter
 {
-    /// <summary>Null when the caller may read the mailbox, else the answer to give.</summary>
-    public async Task<ProblemHttpResult?> RefuseAsync(ClaimsPrincipal user, string mailboxId, CancellationToken cancellationToken)
+    public const string MailboxRouteValue = "adminId";
+
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        if (await rules.CanReadAsync(user.AdminId(), mailboxId, cancellationToken))
+        var http = context.HttpContext;
+        var mailboxId = http.Request.RouteValues[MailboxRouteValue] as string ?? "";
+        if (await rules.CanReadAsync(http.User.AdminId(), mailboxId, http.RequestAborted))
         {
-            return null;
+            return await next(context);
         }
-        return await admins.FindByIdAsync(mailboxId, cancellationToken) is null
+        return await admins.FindByIdAsync(mailboxId, http.RequestAborted) is null
             ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such mailbox")
             : TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not allowed",
                 detail: "Only the mailbox's owner and the admins they granted access may read it.");

@@ -13,7 +13,7 @@ using Splynx.Orleans.WebHost.Mailbox;
 
 namespace Splynx.Orleans.WebHost.Messages;
 
-/// <summary>The mailboxes the caller may read and their messages (I1–I7); every endpoint passes <see cref="MailboxReadCheck"/> first.</summary>
+/// <summary>The mailboxes the caller may read and their messages (I1–I7); every message endpoint passes <see cref="MailboxReadCheck"/> first.</summary>
 public static class MessagesApi
 {
     private const int DefaultPageSize = 50;
@@ -22,7 +22,7 @@ public static class MessagesApi
     {
         var mailboxes = app.MapGroup("/api/mailboxes").WithTags("Messages").RequireAuthorization();
         mailboxes.MapGet("/", ListMailboxesAsync);
-        var messages = mailboxes.MapGroup("/{adminId}/messages");
+        var messages = mailboxes.MapGroup($"/{{{MailboxReadCheck.MailboxRouteValue}}}/messages").AddEndpointFilter<MailboxReadCheck>();
         messages.MapGet("/", InboxAsync);
         messages.MapGet("/{id}", GetAsync);
         messages.MapGet("/{id}/body", BodyAsync).ExcludeFromDescription();
@@ -47,14 +47,10 @@ public static class MessagesApi
     }
 
     private static async Task<Results<Ok<PageResponse<MessageSummaryResponse>>, ValidationProblem, ProblemHttpResult>> InboxAsync(
-        string adminId, ClaimsPrincipal user, MailboxReadCheck check, MessageQueries queries,
+        string adminId, MessageQueries queries,
         [FromQuery] string? author, [FromQuery] string? q, [FromQuery(Name = "from")] string? fromDate,
         [FromQuery(Name = "to")] string? toDate, [FromQuery] string? before, [FromQuery] string? limit, CancellationToken cancellationToken)
     {
-        if (await check.RefuseAsync(user, adminId, cancellationToken) is { } refused)
-        {
-            return refused;
-        }
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var authorFilter = (author?.Trim() ?? "all") switch
         {
@@ -80,12 +76,8 @@ public static class MessagesApi
     }
 
     private static async Task<Results<Ok<MessageViewResponse>, ProblemHttpResult>> GetAsync(
-        string adminId, string id, ClaimsPrincipal user, MailboxReadCheck check, MessageQueries queries, CancellationToken cancellationToken)
+        string adminId, string id, MessageQueries queries, CancellationToken cancellationToken)
     {
-        if (await check.RefuseAsync(user, adminId, cancellationToken) is { } refused)
-        {
-            return refused;
-        }
         return await queries.GetAsync(adminId, id, cancellationToken) is { } view
             ? TypedResults.Ok(MessageViewResponse.Of(view))
             : NoSuchMessage();
@@ -93,13 +85,8 @@ public static class MessagesApi
 
     /// <summary>The HTML body as a document for the app's sandboxed frame, under its own policy (<see cref="MessageBodyDocument"/>).</summary>
     private static async Task<Results<ContentHttpResult, ProblemHttpResult>> BodyAsync(
-        string adminId, string id, ClaimsPrincipal user, MailboxReadCheck check, MessageQueries queries, HttpContext context,
-        CancellationToken cancellationToken)
+        string adminId, string id, MessageQueries queries, HttpContext context, CancellationToken cancellationToken)
     {
-        if (await check.RefuseAsync(user, adminId, cancellationToken) is { } refused)
-        {
-            return refused;
-        }
         if (await queries.GetAsync(adminId, id, cancellationToken) is not { HtmlBody: { } html })
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No HTML body",
@@ -114,13 +101,8 @@ public static class MessagesApi
     }
 
     private static async Task<Results<AttachmentResult, ProblemHttpResult>> AttachmentAsync(
-        string adminId, string id, string attachmentId, ClaimsPrincipal user, MailboxReadCheck check, MessageQueries queries,
-        CancellationToken cancellationToken)
+        string adminId, string id, string attachmentId, MessageQueries queries, CancellationToken cancellationToken)
     {
-        if (await check.RefuseAsync(user, adminId, cancellationToken) is { } refused)
-        {
-            return refused;
-        }
         // The headers go out before the bytes: they come from the view, the bytes are streamed after.
         var attachment = (await queries.GetAsync(adminId, id, cancellationToken))?.Attachments.FirstOrDefault(a => a.Id == attachmentId);
         return attachment is null
@@ -129,13 +111,9 @@ public static class MessagesApi
     }
 
     private static async Task<Results<Ok<CustomerResponse>, ValidationProblem, ProblemHttpResult>> PairAsync(
-        string adminId, string id, PairRequest request, ClaimsPrincipal user, MailboxReadCheck check, MessageQueries queries,
+        string adminId, string id, PairRequest request, MessageQueries queries,
         IClusterClient cluster, CancellationToken cancellationToken)
     {
-        if (await check.RefuseAsync(user, adminId, cancellationToken) is { } refused)
-        {
-            return refused;
-        }
         if (string.IsNullOrWhiteSpace(request.CustomerId))
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["customerId"] = ["is required"] });
@@ -158,13 +136,9 @@ public static class MessagesApi
     }
 
     private static async Task<Results<Created<CustomerResponse>, ValidationProblem, ProblemHttpResult>> AddCustomerAsync(
-        string adminId, string id, AddCustomerRequest request, ClaimsPrincipal user, MailboxReadCheck check, MessageQueries queries,
+        string adminId, string id, AddCustomerRequest request, MessageQueries queries,
         IClusterClient cluster, CancellationToken cancellationToken)
     {
-        if (await check.RefuseAsync(user, adminId, cancellationToken) is { } refused)
-        {
-            return refused;
-        }
         if (await queries.GetAsync(adminId, id, cancellationToken) is not { } view)
         {
             return NoSuchMessage();
@@ -195,12 +169,8 @@ public static class MessagesApi
     }
 
     private static async Task<Results<Ok<BlockResponse>, ProblemHttpResult>> BlockAsync(
-        string adminId, string id, ClaimsPrincipal user, MailboxReadCheck check, IClusterClient cluster, CancellationToken cancellationToken)
+        string adminId, string id, ClaimsPrincipal user, IClusterClient cluster, CancellationToken cancellationToken)
     {
-        if (await check.RefuseAsync(user, adminId, cancellationToken) is { } refused)
-        {
-            return refused;
-        }
         if (user.AdminId() != adminId)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not allowed",
@@ -212,12 +182,8 @@ public static class MessagesApi
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
-        string adminId, string id, ClaimsPrincipal user, MailboxReadCheck check, IClusterClient cluster, CancellationToken cancellationToken)
+        string adminId, string id, IClusterClient cluster, CancellationToken cancellationToken)
     {
-        if (await check.RefuseAsync(user, adminId, cancellationToken) is { } refused)
-        {
-            return refused;
-        }
         return await cluster.GetGrain<IMailboxGrain>(adminId).DeleteMessageAsync(id) ? TypedResults.NoContent() : NoSuchMessage();
     }
 

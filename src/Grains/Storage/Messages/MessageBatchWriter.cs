@@ -128,6 +128,38 @@ internal sealed class MessageBatchWriter(NpgsqlConnection connection)
 
         await using var batch = new NpgsqlBatch(connection);
         batch.BatchCommands.Add(new NpgsqlBatchCommand("SAVEPOINT store_attempt"));
+        batch.BatchCommands.Add(InsertCommand(messages, inline));
+
+        var rows = new List<(long Id, string? CustomerId, long Ordinal)>(messages.Count);
+        await batch.PrepareAsync(cancellationToken);
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                rows.Add((reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetInt64(2)));
+            }
+        }
+        // The same location twice in one batch: the first is the one inserted; the other is settled as not new.
+        var inserted = new Dictionary<ParsedMessage, long>();
+        var ids = new HashSet<long>();
+        foreach (var (id, customerId, ordinal) in rows.OrderBy(row => row.Ordinal))
+        {
+            if (ids.Add(id))
+            {
+                var message = messages[(int)ordinal - 1];
+                inserted[message] = id;
+                message.CustomerId = customerId;
+            }
+        }
+        return inserted;
+    }
+
+    /// <summary>
+    /// The insert of <paramref name="messages"/> with their small attachments (<paramref name="inline"/>, by index
+    /// into <paramref name="messages"/>); it answers the id, the customer and the 1-based ordinal of each inserted one.
+    /// </summary>
+    private static NpgsqlBatchCommand InsertCommand(List<ParsedMessage> messages, List<(int Ordinal, ParsedAttachment Attachment, byte[] Content)> inline)
+    {
         var insert = new NpgsqlBatchCommand("""
             WITH candidates AS (
                 SELECT * FROM unnest(@mailbox_ids, @directions, @folders, @uid_validities, @uids, @dedupe_keys, @legacy_keys,
@@ -207,30 +239,7 @@ internal sealed class MessageBatchWriter(NpgsqlConnection connection)
         parameters.AddWithValue("attachment_types", TextArray, inline.ConvertAll(a => a.Attachment.ContentType));
         parameters.AddWithValue("attachment_content_ids", TextArray, inline.ConvertAll(a => a.Attachment.ContentId));
         parameters.AddWithValue("attachment_contents", NpgsqlDbType.Array | NpgsqlDbType.Bytea, inline.ConvertAll(a => a.Content));
-        batch.BatchCommands.Add(insert);
-
-        var rows = new List<(long Id, string? CustomerId, long Ordinal)>(messages.Count);
-        await batch.PrepareAsync(cancellationToken);
-        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                rows.Add((reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetInt64(2)));
-            }
-        }
-        // The same location twice in one batch: the first is the one inserted; the other is settled as not new.
-        var inserted = new Dictionary<ParsedMessage, long>();
-        var ids = new HashSet<long>();
-        foreach (var (id, customerId, ordinal) in rows.OrderBy(row => row.Ordinal))
-        {
-            if (ids.Add(id))
-            {
-                var message = messages[(int)ordinal - 1];
-                inserted[message] = id;
-                message.CustomerId = customerId;
-            }
-        }
-        return inserted;
+        return insert;
     }
 
     private const NpgsqlDbType TextArray = NpgsqlDbType.Array | NpgsqlDbType.Text;
@@ -260,8 +269,8 @@ internal sealed class MessageBatchWriter(NpgsqlConnection connection)
     }
 
     /// <summary>
-    /// The same as <see cref="InsertAsync"/> with a statement per message, so that a value PostgreSQL refuses is
-    /// blamed on its message (<see cref="_inFlight"/>).
+    /// The same as <see cref="InsertAsync"/> with the same statement once per message, so that a value PostgreSQL
+    /// refuses is blamed on its message (<see cref="_inFlight"/>).
     /// </summary>
     private async Task<Dictionary<ParsedMessage, long>> InsertOneByOneAsync(List<ParsedMessage> messages, CancellationToken cancellationToken)
     {
@@ -270,7 +279,7 @@ internal sealed class MessageBatchWriter(NpgsqlConnection connection)
         batch.BatchCommands.Add(new NpgsqlBatchCommand("SAVEPOINT store_attempt"));
         for (var ordinal = 0; ordinal < messages.Count; ordinal++)
         {
-            batch.BatchCommands.Add(InsertCommand(messages[ordinal], [.. inline.Where(a => a.Ordinal == ordinal).Select(a => (a.Attachment, a.Content))]));
+            batch.BatchCommands.Add(InsertCommand([messages[ordinal]], [.. inline.Where(a => a.Ordinal == ordinal).Select(a => (0, a.Attachment, a.Content))]));
         }
 
         var inserted = new Dictionary<ParsedMessage, long>();
@@ -293,62 +302,6 @@ internal sealed class MessageBatchWriter(NpgsqlConnection connection)
         }
         _inFlight = null;
         return inserted;
-    }
-
-    private static NpgsqlBatchCommand InsertCommand(ParsedMessage message, List<(ParsedAttachment Attachment, byte[] Content)> inline)
-    {
-        var command = new NpgsqlBatchCommand("""
-            WITH inserted AS (
-                INSERT INTO mail_messages (mailbox_id, direction, folder, uid_validity, uid, dedupe_key, content_key, message_id,
-                                           in_reply_to, "references", from_address, from_name, "to", cc, subject, date, internal_date,
-                                           snippet, text_body, html_body, has_attachments, raw_size, search, search_version, customer_id)
-                SELECT @mailbox_id, @direction, @folder, @uid_validity, @uid, @dedupe_key, true, @message_id, @in_reply_to,
-                       @references, @from_address, @from_name, @to, @cc, @subject, @date, @internal_date,
-                       @snippet, @text_body, @html_body, @has_attachments, @raw_size, @search, @search_version,
-                       -- Paired as it arrives (see CustomersSchema).
-                       pair_customer(@direction, @from_address, @to || @cc)
-                 WHERE NOT EXISTS (SELECT 1 FROM mail_tombstones
-                                    WHERE mailbox_id = @mailbox_id AND direction = @direction AND dedupe_key = @dedupe_key)
-                   AND NOT EXISTS (SELECT 1 FROM mail_tombstones
-                                    WHERE mailbox_id = @mailbox_id AND direction = @direction AND dedupe_key = @legacy_key
-                                      AND NOT content_key)
-                   AND NOT EXISTS (SELECT 1 FROM mail_messages
-                                    WHERE mailbox_id = @mailbox_id AND direction = @direction AND dedupe_key = @legacy_key
-                                      AND NOT content_key AND (folder, uid_validity) IS DISTINCT FROM (@folder, @uid_validity))
-                ON CONFLICT DO NOTHING
-                RETURNING id, customer_id),
-            attachments AS (
-                INSERT INTO mail_attachments (message_id, position, file_name, content_type, content_id, size, content)
-                SELECT inserted.id, a.position, a.file_name, a.content_type, a.content_id, length(a.content), a.content
-                  FROM inserted, unnest(@attachment_positions, @attachment_names, @attachment_types, @attachment_content_ids,
-                                        @attachment_contents) AS a (position, file_name, content_type, content_id, content))
-            SELECT id, customer_id FROM inserted
-            """);
-        var parameters = command.Parameters;
-        AddIdentity(parameters, message);
-        parameters.AddWithValue("message_id", NpgsqlDbType.Text, Nullable(message.MessageId));
-        parameters.AddWithValue("in_reply_to", NpgsqlDbType.Text, Nullable(message.InReplyTo));
-        parameters.AddWithValue("references", NpgsqlDbType.Array | NpgsqlDbType.Text, message.References);
-        parameters.AddWithValue("from_address", NpgsqlDbType.Text, message.From.Address);
-        parameters.AddWithValue("from_name", NpgsqlDbType.Text, Nullable(message.From.Name));
-        parameters.AddWithValue("to", NpgsqlDbType.Jsonb, AddressJson.Serialize(message.To));
-        parameters.AddWithValue("cc", NpgsqlDbType.Jsonb, AddressJson.Serialize(message.Cc));
-        parameters.AddWithValue("subject", NpgsqlDbType.Text, Nullable(message.Subject));
-        parameters.AddWithValue("date", NpgsqlDbType.TimestampTz, message.Date);
-        parameters.AddWithValue("internal_date", NpgsqlDbType.TimestampTz, message.Fetched.InternalDate.UtcDateTime);
-        parameters.AddWithValue("snippet", NpgsqlDbType.Text, Nullable(message.Snippet));
-        parameters.AddWithValue("text_body", NpgsqlDbType.Text, Nullable(message.TextBody));
-        parameters.AddWithValue("html_body", NpgsqlDbType.Text, Nullable(message.HtmlBody));
-        parameters.AddWithValue("has_attachments", NpgsqlDbType.Boolean, message.Attachments.Count > 0);
-        parameters.AddWithValue("raw_size", NpgsqlDbType.Bigint, message.RawSize);
-        parameters.AddWithValue("search", NpgsqlDbType.TsVector, message.Search);
-        parameters.AddWithValue("search_version", NpgsqlDbType.Smallint, SearchText.Version);
-        parameters.AddWithValue("attachment_positions", NpgsqlDbType.Array | NpgsqlDbType.Integer, inline.Select(a => a.Attachment.Position).ToArray());
-        parameters.AddWithValue("attachment_names", NpgsqlDbType.Array | NpgsqlDbType.Text, inline.Select(a => a.Attachment.FileName).ToArray());
-        parameters.AddWithValue("attachment_types", NpgsqlDbType.Array | NpgsqlDbType.Text, inline.Select(a => a.Attachment.ContentType).ToArray());
-        parameters.AddWithValue("attachment_content_ids", NpgsqlDbType.Array | NpgsqlDbType.Text, inline.Select(a => a.Attachment.ContentId).ToArray());
-        parameters.AddWithValue("attachment_contents", NpgsqlDbType.Array | NpgsqlDbType.Bytea, inline.Select(a => a.Content).ToArray());
-        return command;
     }
 
     /// <summary>
