@@ -116,9 +116,12 @@ internal sealed partial class MailboxSynchronizer(
         {
             if (sent is not null && time.GetUtcNow() >= nextSentCheck)
             {
-                await SyncFolderAsync(sent, SyncedFolder.Sent, MessageDirection.Out, settings, stopping);
-                // Back to INBOX, catching whatever arrived while it was not selected.
-                await SyncFolderAsync(client.Inbox, SyncedFolder.Inbox, MessageDirection.In, settings, stopping);
+                if (await HasMailAboveCursorAsync(sent, SyncedFolder.Sent, stopping))
+                {
+                    await SyncFolderAsync(sent, SyncedFolder.Sent, MessageDirection.Out, settings, stopping);
+                    // Back to INBOX, catching whatever arrived while it was not selected.
+                    await SyncFolderAsync(client.Inbox, SyncedFolder.Inbox, MessageDirection.In, settings, stopping);
+                }
                 nextSentCheck = time.GetUtcNow() + options.SentCheckInterval;
             }
             if (host.PendingBackfillFrom is { } backfillFrom)
@@ -154,6 +157,19 @@ internal sealed partial class MailboxSynchronizer(
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    /// <summary>
+    /// Whether a folder that is not selected holds mail above its cursor, by one STATUS (UIDNEXT, UIDVALIDITY): far
+    /// cheaper for the server than selecting it, searching it and selecting INBOX again, which a check that finds
+    /// nothing (nearly every check) used to cost every mailbox at every session start and every minute.
+    /// </summary>
+    private async Task<bool> HasMailAboveCursorAsync(IMailFolder folder, SyncedFolder role, CancellationToken stopping)
+    {
+        await folder.StatusAsync(StatusItems.UidNext | StatusItems.UidValidity, stopping);
+        var cursor = host.GetCursor(role);
+        return cursor is null || cursor.FolderName != folder.FullName || cursor.UidValidity != (long)folder.UidValidity
+            || folder.UidNext is not { } next || next.Id - 1 > cursor.HighestUid;
+    }
 
     /// <summary>One UID SEARCH on the selected INBOX: an index lookup for the server, a few bytes on the wire.</summary>
     private async Task<bool> HasMailAboveCursorAsync(IMailFolder inbox, CancellationToken stopping)

@@ -377,6 +377,33 @@ public sealed class ScriptedServerSyncTests(ITestOutputHelper output)
         Assert.True(attempts <= 8, $"{attempts} logins in 12 s: the pause after a failure does not grow");
     }
 
+    [Fact]
+    public async Task A_sent_check_that_finds_nothing_new_asks_for_the_status_only_and_new_sent_mail_is_still_stored()
+    {
+        await using var scripted = await ScriptedMailbox.StartAsync(output);
+        var server = scripted.Server;
+        server.AddMessage(Sent, Mail("sent before"), internalDate: LastSummer.AddDays(1));
+        await scripted.EnableAsync(Tracking());
+        await scripted.WaitForStoredAsync(1);
+        await scripted.WaitForStateAsync(MailboxState.Idle);
+
+        // Mail:Sync:SentCheckInterval is 2 s in tests: wait for three more checks.
+        var statusesBefore = SentStatuses(server);
+        var selectsBefore = SentSelects(server);
+        await Eventually.TrueAsync(() => Task.FromResult(SentStatuses(server) >= statusesBefore + 3), TimeSpan.FromSeconds(30), "three more Sent checks");
+        Assert.Equal(selectsBefore, SentSelects(server));
+
+        server.AddMessage(Sent, Mail("sent later"));
+        await scripted.WaitForStoredAsync(2, TimeSpan.FromSeconds(15));
+        Assert.Equal(["sent before", "sent later"], (await scripted.StoredSubjectsAsync()).Order());
+        scripted.AssertNothingRefused();
+
+        static int SentStatuses(ScriptedImapServer server) => server.Transcript.Count(line => line.Contains(" C: ", StringComparison.Ordinal)
+            && line.Contains(" STATUS ", StringComparison.Ordinal) && line.Contains(Sent, StringComparison.Ordinal));
+        static int SentSelects(ScriptedImapServer server) => server.Transcript.Count(line => line.Contains(" C: ", StringComparison.Ordinal)
+            && line.Contains(" SELECT ", StringComparison.Ordinal) && line.Contains(Sent, StringComparison.Ordinal));
+    }
+
     /// <summary>Long enough for a Sent check and another IDLE round: whatever would come twice has come.</summary>
     private static Task SettleAsync() => Task.Delay(TimeSpan.FromSeconds(3));
 
