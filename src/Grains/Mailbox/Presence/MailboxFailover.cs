@@ -16,9 +16,12 @@ public sealed partial class MailboxFailover(
     IOptions<MailClusterOptions> options,
     ILogger<MailboxFailover> logger) : ClusterWatcher(membership, local, logger)
 {
-    private static readonly TimeSpan ResumeTimeout = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan ResumeRetryDelay = TimeSpan.FromSeconds(1);
-    private const int ResumeAttempts = 3;
+    // A wake-up is an activation, not a login (the login waits for the connect limit after it): it takes milliseconds
+    // unless the call was addressed to the dead silo's activation, which fails at once. So retry soon and often,
+    // and give up on a stuck call long before Orleans' 30 s response timeout; the sweep and the reminder remain.
+    private static readonly TimeSpan ResumeTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan ResumeRetryDelay = TimeSpan.FromMilliseconds(200);
+    private const int ResumeAttempts = 5;
 
     protected override TimeSpan Interval => options.Value.OrphanSweepInterval;
 
