@@ -12,7 +12,7 @@ public sealed class MailClusterOptions
     public TimeSpan OrphanSweepInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Mailboxes a silo wakes at once when it takes over those of a dead silo (the connect limit paces their logins).</summary>
-    public int ResumesInFlight { get; set; } = 32;
+    public int ResumesInFlight { get; set; } = 64;
 
     /// <summary>How often the spread of mailboxes over the silos is checked, besides when a silo joins.</summary>
     public TimeSpan SpreadCheckInterval { get; set; } = TimeSpan.FromMinutes(1);

@@ -2,19 +2,10 @@ import { QueryClient } from "@tanstack/react-query";
 import type { MailboxListItem, MailboxStatus } from "../api/types";
 import { mailboxesKey } from "../features/inbox";
 import { mailboxStatusKey, quarantineKey } from "../features/profile";
+import { mailboxStatus } from "../test/mailboxStatus";
 import { applyMailboxStatus, reconnectDelay } from "./live";
 
-const status = (overrides: Partial<MailboxStatus>): MailboxStatus => ({
-  state: "idle",
-  error: null,
-  errorKind: null,
-  lastSyncAt: null,
-  messages: 0,
-  quarantined: 0,
-  silo: null,
-  asOf: "2026-12-03T10:00:00.000Z",
-  ...overrides,
-});
+const status = mailboxStatus;
 
 describe("the live channel", () => {
   it("puts a status push for the own mailbox into the status strip's cache", () => {

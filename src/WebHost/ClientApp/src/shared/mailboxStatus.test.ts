@@ -1,16 +1,7 @@
-import type { MailboxStatus } from "../api/types";
+import { mailboxStatus } from "../test/mailboxStatus";
 import { laterStatus } from "./mailboxStatus";
 
-const status = (state: string, asOf: string): MailboxStatus => ({
-  state,
-  error: null,
-  errorKind: null,
-  lastSyncAt: null,
-  messages: 0,
-  quarantined: 0,
-  silo: null,
-  asOf,
-});
+const status = (state: string, asOf: string) => mailboxStatus({ state, asOf });
 
 describe("the later of two statuses", () => {
   it("keeps what is shown when the arriving answer was read before it", () => {

@@ -1,4 +1,5 @@
 import type { MailboxListItem } from "../../api/types";
+import { mailboxStatus } from "../../test/mailboxStatus";
 import { inboxQuery } from "./api";
 import { orderMailboxes, shortDate } from "./mailboxOrder";
 
@@ -6,7 +7,7 @@ const mailbox = (adminId: string, name: string, own: boolean): MailboxListItem =
   adminId,
   name,
   own,
-  status: { state: "idle", error: null, errorKind: null, lastSyncAt: null, messages: 0, quarantined: 0, silo: null, asOf: "2026-12-03T10:00:00.000Z" },
+  status: mailboxStatus(),
 });
 
 describe("the mailbox switcher", () => {
