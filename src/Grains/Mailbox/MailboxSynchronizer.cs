@@ -111,10 +111,16 @@ internal sealed partial class MailboxSynchronizer(
         var nextSentCheck = time.GetUtcNow();
         // Each mailbox checks at its own phase, so thousands of them never check together.
         var nextIdleCheck = time.GetUtcNow() + options.IdleCheckInterval * Random.Shared.NextDouble();
+        var awakeForCheck = false;
 
         while (true)
         {
-            if (sent is not null && time.GetUtcNow() >= nextSentCheck)
+            // Awake for the periodic check, the Sent check that would fall due before the next one is done now:
+            // a quiet session is woken once a minute instead of twice (each wake-up brings a hibernated Dovecot
+            // session back into a process of its own).
+            var sentSlack = awakeForCheck ? options.IdleCheckInterval : TimeSpan.Zero;
+            awakeForCheck = false;
+            if (sent is not null && time.GetUtcNow() + sentSlack >= nextSentCheck)
             {
                 if (await HasMailAboveCursorAsync(sent, SyncedFolder.Sent, stopping))
                 {
@@ -139,7 +145,7 @@ internal sealed partial class MailboxSynchronizer(
             _failures = 0;
             var wait = _inboxChanged ? TimeSpan.Zero : sent is null ? options.IdleReissue : Min(options.IdleReissue, nextSentCheck - time.GetUtcNow());
             var untilCheck = nextIdleCheck - time.GetUtcNow();
-            var onlyACheck = !_inboxChanged && untilCheck < wait;
+            var onlyACheck = !_inboxChanged && untilCheck <= wait;
             await WaitForChangesAsync(client, onlyACheck ? untilCheck : wait, stopping);
             if (onlyACheck && !_inboxChanged)
             {
@@ -147,10 +153,17 @@ internal sealed partial class MailboxSynchronizer(
                 // for UIDs above the cursor finds such mail whatever was announced. Without it, it waited for the
                 // next message or Sent check.
                 nextIdleCheck = time.GetUtcNow() + options.IdleCheckInterval;
+                awakeForCheck = true;
                 if (!await HasMailAboveCursorAsync(client.Inbox, stopping))
                 {
                     continue;
                 }
+            }
+            else if (!_inboxChanged && sent is not null && time.GetUtcNow() >= nextSentCheck && client.Capabilities.HasFlag(ImapCapabilities.Idle))
+            {
+                // Woken for the Sent check only: INBOX announced nothing, and the periodic check covers what it
+                // may have failed to announce.
+                continue;
             }
             await SyncFolderAsync(client.Inbox, SyncedFolder.Inbox, MessageDirection.In, settings, stopping);
         }
