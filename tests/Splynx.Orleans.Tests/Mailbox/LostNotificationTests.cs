@@ -32,12 +32,20 @@ public sealed class LostNotificationTests(ITestOutputHelper output)
         });
         await MailboxHarness.WaitForStateAsync(mailbox, MailboxState.Idle);
 
-        var clock = Stopwatch.StartNew();
-        await MailClients.DeliverAsync(MailClients.Message("customer@elsewhere.test", user.Address, "announced to nobody"));
-        var stored = await harness.WaitForStoredAsync(mailbox.GetPrimaryKeyString(), 1, TimeSpan.FromSeconds(20));
-        output.WriteLine($"stored {clock.Elapsed.TotalSeconds:F1} s after delivery; {relay.NotificationsDropped} IDLE notification(s) lost");
+        // A delivery that lands while the mailbox is out of IDLE (its check runs every 2 s here) is announced in
+        // another answer, which the relay lets through; deliver again until one announcement was lost.
+        var delivered = new List<(string, string)>();
+        for (var attempt = 1; attempt <= 5 && relay.NotificationsDropped == 0; attempt++)
+        {
+            var subject = $"announced to nobody {attempt}";
+            var clock = Stopwatch.StartNew();
+            await MailClients.DeliverAsync(MailClients.Message("customer@elsewhere.test", user.Address, subject));
+            delivered.Add((subject, "in"));
+            await harness.WaitForStoredAsync(mailbox.GetPrimaryKeyString(), attempt, TimeSpan.FromSeconds(20));
+            output.WriteLine($"'{subject}' stored {clock.Elapsed.TotalSeconds:F1} s after delivery; {relay.NotificationsDropped} IDLE notification(s) lost so far");
+        }
 
-        Assert.Equal([("announced to nobody", "in")], stored);
-        Assert.True(relay.NotificationsDropped >= 1, "the relay lost no notification, so the test proved nothing");
+        Assert.True(relay.NotificationsDropped >= 1, "the relay lost no notification in five deliveries, so the test proved nothing");
+        Assert.Equal(delivered, (await harness.StoredAsync(mailbox.GetPrimaryKeyString())).OrderBy(row => row.Subject));
     }
 }
