@@ -45,8 +45,8 @@ public sealed record OutgoingEmail(
 
 /// <summary>
 /// The outcome of a send (<see cref="OutgoingStatus.Sent"/> or <see cref="OutgoingStatus.Failed"/>), told to the
-/// sender's browsers as it happens: <c>emailStatus</c>. An email a crash left <see cref="OutgoingStatus.Unknown"/>
-/// is not pushed; the page reads it when it loads the conversation again.
+/// sender's browsers as it happens: <c>emailStatus</c>. An email a crash interrupted is told as it is settled, when
+/// the outbox comes back (<see cref="OutgoingStatus.Unknown"/>, or failed if it never left the queue).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("splynx.sending.EmailStatusEvent")]
 public sealed record EmailStatusEvent(

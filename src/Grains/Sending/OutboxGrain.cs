@@ -47,9 +47,11 @@ public sealed partial class OutboxGrain(
     {
         // One activation per admin: whatever is still queued or sending belongs to an activation that died.
         var settled = await outbox.SettleInterruptedAsync(AdminId, cancellationToken);
-        if (settled > 0)
+        if (settled.Count > 0)
         {
-            LogSettledInterrupted(AdminId, settled);
+            LogSettledInterrupted(AdminId, settled.Count);
+            // Not awaited: the mailbox grain may be the caller that is activating us, and it answers once we have.
+            _ = TellSenderAsync(settled);
         }
     }
 
@@ -221,6 +223,14 @@ public sealed partial class OutboxGrain(
             // The database failed under the outcome: the row stays claimed, and the next activation settles it
             // as unknown (the reminder is kept while this activation lives).
             LogDeliveryFailed(exception, AdminId, id);
+        }
+    }
+
+    private async Task TellSenderAsync(IReadOnlyList<EmailStatusEvent> settled)
+    {
+        foreach (var emailStatus in settled)
+        {
+            await TellSenderAsync(emailStatus);
         }
     }
 

@@ -59,9 +59,9 @@ public sealed class OutboxRepository(NpgsqlDataSource dataSource, MailboxAccessR
 
     /// <summary>
     /// Settles what a crash interrupted for one admin: a row still <c>sending</c> may have gone out and becomes
-    /// <c>unknown</c>; a row still <c>queued</c> was never handed over and becomes <c>failed</c>. Returns how many changed.
+    /// <c>unknown</c>; a row still <c>queued</c> was never handed over and becomes <c>failed</c>. Returns the settled emails.
     /// </summary>
-    public async Task<int> SettleInterruptedAsync(string adminId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<EmailStatusEvent>> SettleInterruptedAsync(string adminId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
             UPDATE mail_outbox
@@ -72,9 +72,17 @@ public sealed class OutboxRepository(NpgsqlDataSource dataSource, MailboxAccessR
                            END,
                    updated_at = now()
              WHERE admin_id = @admin AND status IN ('queued', 'sending')
+            RETURNING customer_id, id, status, error
             """);
         command.Parameters.AddWithValue("admin", NpgsqlDbType.Text, adminId);
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+        var settled = new List<EmailStatusEvent>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            settled.Add(new EmailStatusEvent(reader.GetString(0), reader.GetInt64(1).ToString(CultureInfo.InvariantCulture),
+                ParseStatus(reader.GetString(2)), reader.GetString(3)));
+        }
+        return settled;
     }
 
     public async Task<OutgoingEmail?> GetAsync(string adminId, string id, CancellationToken cancellationToken)

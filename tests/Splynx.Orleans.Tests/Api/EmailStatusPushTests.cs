@@ -77,6 +77,36 @@ public sealed class EmailStatusPushTests(ApiHost host) : IClassFixture<ApiHost>
         var polled = await sender.Browser.GetAsync($"/api/customers/{customerId}/emails/{emailId}");
         Assert.Equal(pushed.GetProperty("error").GetString(), polled.Json.GetProperty("error").GetString());
     }
+
+    [Fact]
+    public async Task An_email_a_crash_left_half_sent_is_pushed_unknown_when_its_outbox_comes_back()
+    {
+        var sender = await SendingScenario.NewSenderAsync(host, SmtpRoute.Own);
+        using var _1 = sender.Browser;
+        var customerId = await SendingScenario.NewCustomerAsync(sender.Browser, "Interrupted Customer", $"int-{Guid.NewGuid():N}@elsewhere.test");
+        await using var senderTab = await HubListener.ConnectAsync(sender.Browser);
+        // What a silo killed during the SMTP conversation leaves behind: the row claimed, no outcome.
+        await using var dataSource = host.Database.CreateDataSource();
+        await using var insert = dataSource.CreateCommand("""
+            INSERT INTO mail_outbox (admin_id, customer_id, from_address, to_address, subject, text_body, message_id, raw, status, attempts)
+            VALUES (@admin, @customer, @from, 'int@elsewhere.test', 'cut short', 'text', @message_id, '\x00', 'sending', 1)
+            RETURNING id
+            """);
+        insert.Parameters.AddWithValue("admin", sender.Id);
+        insert.Parameters.AddWithValue("customer", customerId);
+        insert.Parameters.AddWithValue("from", sender.User.Address);
+        insert.Parameters.AddWithValue("message_id", $"{Guid.NewGuid():N}@isp.test");
+        var emailId = ((long)(await insert.ExecuteScalarAsync())!).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        // Any call brings the sender's outbox back (after a crash, its reminder does), and it settles the email as it starts.
+        var polled = await sender.Browser.GetAsync($"/api/customers/{customerId}/emails/{emailId}");
+
+        Assert.Equal("unknown", polled.Json.GetProperty("status").GetString());
+        var pushed = await senderTab.WaitForAsync("emailStatus", payload => payload.GetProperty("id").GetString() == emailId, DeliveryTimeout);
+        Assert.Equal(customerId, pushed.GetProperty("customerId").GetString());
+        Assert.Equal("unknown", pushed.GetProperty("status").GetString());
+        Assert.Contains("may or may not have been sent", pushed.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
 }
 
 public enum SmtpRoute
