@@ -13,9 +13,19 @@ namespace Splynx.Orleans.WebHost.Messages;
 /// </summary>
 public static class MessageBodyDocument
 {
-    public const string ContentSecurityPolicy =
+    private const string NothingLeaves =
         "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; form-action 'none'; base-uri 'none'; " +
-        "frame-ancestors 'self'; sandbox allow-popups allow-popups-to-escape-sandbox";
+        "frame-ancestors 'self'; ";
+
+    /// <summary>The document the reader sees: no script, an origin of its own, links that open in a new tab.</summary>
+    public const string ContentSecurityPolicy = NothingLeaves + "sandbox allow-popups allow-popups-to-escape-sandbox";
+
+    /// <summary>
+    /// The same document laid out unseen beside it, so that the app can read its height and size the reader's frame
+    /// to its content (a frame the app cannot reach cannot be measured). It keeps the app's origin for that, and runs
+    /// no script either, so nothing in it can use the origin; nor can it open anything.
+    /// </summary>
+    public const string LayoutContentSecurityPolicy = NothingLeaves + "sandbox allow-same-origin";
 
     private static readonly HtmlParser Parser = new();
 

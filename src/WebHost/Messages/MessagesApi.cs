@@ -85,7 +85,7 @@ public static class MessagesApi
 
     /// <summary>The HTML body as a document for the app's sandboxed frame, under its own policy (<see cref="MessageBodyDocument"/>).</summary>
     private static async Task<Results<ContentHttpResult, ProblemHttpResult>> BodyAsync(
-        string adminId, string id, MessageQueries queries, HttpContext context, CancellationToken cancellationToken)
+        string adminId, string id, MessageQueries queries, HttpContext context, CancellationToken cancellationToken, bool layout = false)
     {
         if (await queries.GetAsync(adminId, id, cancellationToken) is not { HtmlBody: { } html })
         {
@@ -93,7 +93,7 @@ public static class MessagesApi
                 detail: "The message has no HTML body, or it is not in this mailbox.");
         }
         var headers = context.Response.Headers;
-        headers.ContentSecurityPolicy = MessageBodyDocument.ContentSecurityPolicy;
+        headers.ContentSecurityPolicy = layout ? MessageBodyDocument.LayoutContentSecurityPolicy : MessageBodyDocument.ContentSecurityPolicy;
         // Framed by the app only (the app's own pages say DENY).
         headers.XFrameOptions = "SAMEORIGIN";
         headers.CacheControl = "private, no-store";

@@ -109,7 +109,15 @@ public sealed class MessageBrowserTests(BrowserApp app)
         Assert.Contains("Your bank</a><span class=\"link-host\"> (bank.remote.test)</span>", html, StringComparison.Ordinal);
         var policy = served.Headers["content-security-policy"];
         Assert.Contains("default-src 'none'", policy, StringComparison.Ordinal);
-        Assert.Contains("sandbox", policy, StringComparison.Ordinal);
+        Assert.Contains("sandbox allow-popups allow-popups-to-escape-sandbox", policy, StringComparison.Ordinal);
+        // Its unseen layout copy (measured by the app) keeps the app's origin, so it must run nothing at all.
+        var layoutElement = page.Locator("iframe.message-frame-layout");
+        await Expect(layoutElement).ToHaveAttributeAsync("sandbox", "allow-same-origin");
+        var layoutCopy = await page.APIRequest.GetAsync(await layoutElement.GetAttributeAsync("src") ?? "");
+        Assert.Equal(html, await layoutCopy.TextAsync());
+        var layoutPolicy = layoutCopy.Headers["content-security-policy"];
+        Assert.Contains("default-src 'none'", layoutPolicy, StringComparison.Ordinal);
+        Assert.EndsWith("sandbox allow-same-origin", layoutPolicy, StringComparison.Ordinal);
         // Nothing the message tried reached the app's page (its title, its dialogs).
         Assert.DoesNotContain("owned", await page.TitleAsync(), StringComparison.Ordinal);
 
@@ -124,6 +132,58 @@ public sealed class MessageBrowserTests(BrowserApp app)
         Assert.Empty(consoleErrors);
         await page.Context.CloseAsync();
     }
+
+    [Fact]
+    public async Task The_message_frame_is_as_tall_as_its_content_and_the_message_scrolls_as_one()
+    {
+        var owner = await InboxPeople.MailAdminAsync(app, tracking: true, delegates: []);
+        var tag = Guid.NewGuid().ToString("N")[..6];
+        var (longSubject, shortSubject) = ("Long newsletter " + tag, "Short note " + tag);
+        // Long paragraphs, so that any change of width changes the number of lines.
+        var paragraphs = string.Concat(Enumerable.Range(1, 8).Select(n => $"<p style=\"margin: 0 0 12px\">Paragraph {n} of the newsletter. {string.Concat(Enumerable.Repeat("Fibre reaches your street this spring, and the new routers are on their way. ", 30))}</p>"));
+        foreach (var (subject, html) in new[] { (longSubject, paragraphs + "<p>Last paragraph</p>"), (shortSubject, "<p>Just one line.</p>") })
+        {
+            var message = MailClients.Message(MailScenario.NewSender(), owner.Admin.User.Address, subject);
+            message.Body = new BodyBuilder { HtmlBody = html }.ToMessageBody();
+            await MailClients.DeliverAsync(message);
+            await MailScenario.WaitInInboxAsync(owner.Admin.Browser, owner.Admin.Id, subject);
+        }
+        var page = await app.NewPageAsync();
+        await BrowserApp.SignInAsync(page, owner.Login, owner.Password, "/inbox");
+        var frame = page.Locator("iframe[title='Message body']");
+
+        await page.GetByRole(AriaRole.Row).Filter(new() { HasText = longSubject }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = longSubject })).ToBeVisibleAsync();
+        // The newsletter is far taller than the pane: the frame takes all of it, and the message scrolls instead.
+        var longHeight = await Eventually.ReturnsAsync(() => FrameHeightAsync(frame), height => height > 1500, TimeSpan.FromSeconds(15),
+            "the long message's frame sized to its content");
+        Assert.Equal(await LayoutHeightAsync(page), longHeight, 1.0);
+        var heights = await page.Locator("article.message").EvaluateAsync<int[]>("article => [article.scrollHeight, article.clientHeight]");
+        Assert.True(heights[0] > heights[1] + 1000, $"the message should scroll as one: {heights[0]} of {heights[1]}");
+        await BrowserApp.ScreenshotAsync(page, "message-long");
+
+        // Another width wraps the paragraphs otherwise: measured again.
+        var width = (await frame.BoundingBoxAsync())!.Width;
+        await page.SetViewportSizeAsync(1800, 900);
+        var resized = await Eventually.ReturnsAsync(() => FrameHeightAsync(frame), height => Math.Abs(height - longHeight) > 100, TimeSpan.FromSeconds(15),
+            $"the frame measured again at another width ({width} px, then {(await frame.BoundingBoxAsync())!.Width} px; layout copy {await LayoutHeightAsync(page)} px)");
+        Assert.Equal(await LayoutHeightAsync(page), resized, 1.0);
+
+        await page.GoBackAsync();
+        await page.GetByRole(AriaRole.Row).Filter(new() { HasText = shortSubject }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = shortSubject })).ToBeVisibleAsync();
+        // One line: no screenful of white under it.
+        await Eventually.ReturnsAsync(() => FrameHeightAsync(frame), height => height is > 20 and < 120, TimeSpan.FromSeconds(15),
+            "the short message's frame sized to its one line");
+        await BrowserApp.ScreenshotAsync(page, "message-short");
+        await page.Context.CloseAsync();
+    }
+
+    private static async Task<double> FrameHeightAsync(ILocator frame) => (await frame.BoundingBoxAsync())?.Height ?? 0;
+
+    /// <summary>The height of the layout copy's document, which the app may read (same origin, no script inside).</summary>
+    private static Task<double> LayoutHeightAsync(IPage page) =>
+        page.EvaluateAsync<double>("() => document.querySelector('iframe.message-frame-layout').contentDocument.documentElement.scrollHeight");
 
     [Fact]
     public async Task Pair_add_block_and_delete_act_at_once_in_the_owners_and_the_delegates_browser()

@@ -2,17 +2,19 @@ import { useEffect, useRef } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { ApiError } from "../../api/client";
 import type { MailAddress } from "../../api/types";
+import { MessageFrame } from "../../shared/MessageFrame";
 import { Notice } from "../../shared/ui";
 import type { MessageAction } from "./ActionsMenu";
-import { attachmentUrl, bodyUrl, getMessage, messageKey } from "./api";
+import { attachmentUrl, getMessage, messageKey } from "./api";
 import { fileSize } from "./liveList";
 import type { MessageView as View } from "./types";
 
 const addresses = (list: MailAddress[]) => list.map((item) => (item.name ? `${item.name} <${item.address}>` : item.address)).join(", ");
 
 /**
- * One message: headers, the body, attachments and the actions. HTML is shown only in a frame sandboxed without
- * scripts and without the app's origin, loaded from its own address with its own policy (no remote content).
+ * One message: headers, the body, attachments and the actions, scrolling as one. HTML is shown only in a frame
+ * sandboxed without scripts and without the app's origin, loaded from its own address with its own policy (no remote
+ * content), as tall as its content (shared/MessageFrame).
  */
 export function MessageView({
   mailboxId,
@@ -121,14 +123,7 @@ export function MessageView({
         )}
       </div>
       {view.htmlBody ? (
-        <iframe
-          className="message-body-frame"
-          title="Message body"
-          src={bodyUrl(mailboxId, view.id)}
-          // No allow-scripts, no allow-same-origin: nothing in the message runs, or reaches the app. Links open in a new tab.
-          sandbox="allow-popups allow-popups-to-escape-sandbox"
-          referrerPolicy="no-referrer"
-        />
+        <MessageFrame mailboxId={mailboxId} messageId={view.id} title="Message body" />
       ) : (
         <pre className="message-text">{view.textBody || "(This message has no text.)"}</pre>
       )}

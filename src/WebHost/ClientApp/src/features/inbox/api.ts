@@ -38,8 +38,6 @@ export const messageKey = (mailboxId: string, id: string) => ["message", mailbox
 const messagePath = (mailboxId: string, id: string) =>
   `/api/mailboxes/${encodeURIComponent(mailboxId)}/messages/${encodeURIComponent(id)}`;
 
-/** The HTML body as its own document (its own CSP), for the sandboxed frame. */
-export const bodyUrl = (mailboxId: string, id: string) => `${messagePath(mailboxId, id)}/body`;
 export const attachmentUrl = (mailboxId: string, id: string, attachmentId: string) =>
   `${messagePath(mailboxId, id)}/attachments/${encodeURIComponent(attachmentId)}`;
 
