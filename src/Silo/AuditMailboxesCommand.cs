@@ -5,6 +5,8 @@ using Npgsql;
 using Orleans.Configuration;
 using Splynx.Orleans.Hosting;
 using Splynx.Orleans.Storage;
+using Splynx.Orleans.Storage.Admins;
+using Splynx.Orleans.Storage.Mailboxes;
 
 namespace Splynx.Orleans.Silo;
 
@@ -30,15 +32,7 @@ internal static class AuditMailboxesCommand
         var serviceId = host.Services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId;
         var dataSource = host.Services.GetRequiredService<NpgsqlDataSource>();
 
-        var logins = new Dictionary<string, string>(StringComparer.Ordinal);
-        await using (var command = dataSource.CreateCommand("SELECT id, login FROM admins"))
-        await using (var reader = await command.ExecuteReaderAsync())
-        {
-            while (await reader.ReadAsync())
-            {
-                logins[reader.GetString(0)] = reader.GetString(1);
-            }
-        }
+        var logins = await new AdminStore(dataSource).LoginsByIdAsync(CancellationToken.None);
         var mailboxes = new List<(string AdminId, string Server, string Username)>();
         await foreach (var (adminId, state) in MailboxStateRows.ReadAllAsync(dataSource, serializer, serviceId))
         {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Splynx.Orleans.Mailbox;
+using Splynx.Orleans.Storage.Customers;
 
 namespace Splynx.Orleans.Customers;
 

@@ -1,6 +1,6 @@
+using Dapper;
 using Microsoft.Extensions.Configuration;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace Splynx.Orleans.Mailbox;
 
@@ -19,53 +19,36 @@ public sealed class MailboxAccessRules(NpgsqlDataSource dataSource, IConfigurati
     /// <summary>The mailboxes an admin may read: their own first, then those delegated to them.</summary>
     public async Task<IReadOnlyList<string>> ReadableMailboxesAsync(string adminId, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var delegated = await connection.QueryAsync<string>(new CommandDefinition("""
             SELECT mailbox_id FROM mailbox_access
-             WHERE @admin = ANY(delegates)
-               AND (NOT @require_own OR EXISTS (SELECT 1 FROM mailbox_access own
-                                                 WHERE own.mailbox_id = @admin AND own.imap_configured))
+             WHERE @adminId = ANY(delegates)
+               AND (NOT @requireOwn OR EXISTS (SELECT 1 FROM mailbox_access own
+                                                WHERE own.mailbox_id = @adminId AND own.imap_configured))
              ORDER BY mailbox_id
-            """);
-        command.Parameters.AddWithValue("admin", NpgsqlDbType.Text, adminId);
-        command.Parameters.AddWithValue("require_own", NpgsqlDbType.Boolean, _requireOwnMailbox);
-        var mailboxes = new List<string> { adminId };
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            mailboxes.Add(reader.GetString(0));
-        }
-        return mailboxes;
+            """, new { adminId, requireOwn = _requireOwnMailbox }, cancellationToken: cancellationToken));
+        return [adminId, .. delegated];
     }
 
     /// <summary>The admins who may read a mailbox besides its owner (SignalR groups follow it).</summary>
     public async Task<IReadOnlyList<string>> ReadersAsync(string mailboxId, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var delegates = await connection.QueryAsync<string>(new CommandDefinition("""
             SELECT d FROM mailbox_access m, unnest(m.delegates) AS d
-             WHERE m.mailbox_id = @mailbox
-               AND (NOT @require_own OR EXISTS (SELECT 1 FROM mailbox_access own WHERE own.mailbox_id = d AND own.imap_configured))
-            """);
-        command.Parameters.AddWithValue("mailbox", NpgsqlDbType.Text, mailboxId);
-        command.Parameters.AddWithValue("require_own", NpgsqlDbType.Boolean, _requireOwnMailbox);
-        var readers = new List<string> { mailboxId };
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            readers.Add(reader.GetString(0));
-        }
-        return readers;
+             WHERE m.mailbox_id = @mailboxId
+               AND (NOT @requireOwn OR EXISTS (SELECT 1 FROM mailbox_access own WHERE own.mailbox_id = d AND own.imap_configured))
+            """, new { mailboxId, requireOwn = _requireOwnMailbox }, cancellationToken: cancellationToken));
+        return [mailboxId, .. delegates];
     }
 
     internal async Task RecordAsync(string mailboxId, bool imapConfigured, IReadOnlyList<string> delegates, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
-            INSERT INTO mailbox_access (mailbox_id, imap_configured, delegates) VALUES (@mailbox, @configured, @delegates)
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO mailbox_access (mailbox_id, imap_configured, delegates) VALUES (@mailboxId, @imapConfigured, @delegates)
             ON CONFLICT (mailbox_id) DO UPDATE SET imap_configured = EXCLUDED.imap_configured, delegates = EXCLUDED.delegates
-            """);
-        command.Parameters.AddWithValue("mailbox", NpgsqlDbType.Text, mailboxId);
-        command.Parameters.AddWithValue("configured", NpgsqlDbType.Boolean, imapConfigured);
-        command.Parameters.AddWithValue("delegates", NpgsqlDbType.Array | NpgsqlDbType.Text,
-            delegates.Where(id => id != mailboxId).Distinct().ToArray());
-        await command.ExecuteNonQueryAsync(cancellationToken);
+            """, new { mailboxId, imapConfigured, delegates = delegates.Where(id => id != mailboxId).Distinct().ToArray() },
+            cancellationToken: cancellationToken));
     }
 }

@@ -7,6 +7,8 @@ using Splynx.Orleans.Mailbox.Presence;
 using Splynx.Orleans.Secrets;
 using Splynx.Orleans.Sending;
 using Splynx.Orleans.Storage.Messages;
+using Splynx.Orleans.Storage.Mailboxes;
+using Splynx.Orleans.Storage.Customers;
 
 namespace Splynx.Orleans.Mailbox;
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Splynx.Orleans.Storage.KeyRing;
 
 namespace Splynx.Orleans.Secrets;
 

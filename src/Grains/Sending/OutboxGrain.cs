@@ -6,6 +6,8 @@ using MimeKit;
 using Splynx.Orleans.Customers;
 using Splynx.Orleans.Mailbox;
 using Splynx.Orleans.Storage.Messages;
+using Splynx.Orleans.Storage.Outbox;
+using Splynx.Orleans.Storage.Customers;
 
 namespace Splynx.Orleans.Sending;
 

@@ -1,5 +1,6 @@
 using MimeKit;
 using MimeKit.Utils;
+using Splynx.Orleans.Storage.Outbox;
 
 namespace Splynx.Orleans.Sending;
 

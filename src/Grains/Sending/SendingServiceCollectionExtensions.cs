@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Splynx.Orleans.Storage.Outbox;
 
 namespace Splynx.Orleans.Sending;
 

@@ -1,3 +1,4 @@
+using Splynx.Orleans.Storage.Admins;
 namespace Splynx.Orleans.WebHost.Admins;
 
 /// <summary>An admin as the API shows it (never a password or its hash).</summary>

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Identity;
-using Npgsql;
+using Splynx.Orleans.Storage.Admins;
+using Splynx.Orleans.WebHost.Auth;
 
 namespace Splynx.Orleans.WebHost.Admins;
 
@@ -14,16 +15,12 @@ public static class BootstrapAdmin
     }
 }
 
-/// <summary>The identity a password hash is bound to.</summary>
-public sealed record AdminAccount(string Id, string Login);
-
 /// <summary>
-/// Creates the bootstrap super-admin when there is no admin at all. Several hosts may start at once:
-/// the statement inserts only into an empty table and the unique login settles any race.
+/// Creates the bootstrap super-admin when there is no admin at all (<see cref="AdminStore.TryCreateFirstAsync"/>).
 /// </summary>
 internal sealed partial class BootstrapAdminService(
     IConfiguration configuration,
-    NpgsqlDataSource dataSource,
+    AdminStore admins,
     IPasswordHasher<AdminAccount> passwordHasher,
     ILogger<BootstrapAdminService> logger) : IHostedService
 {
@@ -37,16 +34,8 @@ internal sealed partial class BootstrapAdminService(
         }
 
         var account = new AdminAccount(Guid.CreateVersion7().ToString("N"), login.Trim());
-        await using var command = dataSource.CreateCommand("""
-            INSERT INTO admins (id, login, password_hash, name, email, role)
-            SELECT @id, @login, @hash, @login, '', 'superadmin'
-             WHERE NOT EXISTS (SELECT 1 FROM admins)
-            ON CONFLICT DO NOTHING
-            """);
-        command.Parameters.AddWithValue("id", account.Id);
-        command.Parameters.AddWithValue("login", account.Login);
-        command.Parameters.AddWithValue("hash", passwordHasher.HashPassword(account, password));
-        if (await command.ExecuteNonQueryAsync(cancellationToken) == 1)
+        var admin = new Admin(account.Id, account.Login, account.Login, "", AdminRoles.SuperAdmin);
+        if (await admins.TryCreateFirstAsync(admin, passwordHasher.HashPassword(account, password), cancellationToken))
         {
             LogCreated(account.Login);
         }

@@ -13,6 +13,8 @@ using Splynx.Orleans.WebHost.Messages;
 using Splynx.Orleans.WebHost.Operations;
 using Splynx.Orleans.WebHost.Realtime;
 using Splynx.Orleans.WebHost.Sending;
+using Splynx.Orleans.Storage.Mailboxes;
+using Splynx.Orleans.Storage.Customers;
 
 namespace Splynx.Orleans.WebHost.Api;
 

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Splynx.Orleans.WebHost.Admins;
+using Splynx.Orleans.Storage.Admins;
 
 namespace Splynx.Orleans.WebHost.Auth;
 

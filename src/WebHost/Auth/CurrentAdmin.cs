@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Splynx.Orleans.WebHost.Admins;
+using Splynx.Orleans.Storage.Admins;
 
 namespace Splynx.Orleans.WebHost.Auth;
 

@@ -6,6 +6,7 @@ using Splynx.Orleans.Mailbox;
 using Splynx.Orleans.Storage.Messages;
 using Splynx.Orleans.WebHost.Auth;
 using Splynx.Orleans.WebHost.Messages;
+using Splynx.Orleans.Storage.Customers;
 
 namespace Splynx.Orleans.WebHost.Customers;
 

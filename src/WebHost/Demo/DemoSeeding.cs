@@ -7,6 +7,7 @@ using Splynx.Orleans.Customers;
 using Splynx.Orleans.Mailbox;
 using Splynx.Orleans.WebHost.Admins;
 using Splynx.Orleans.WebHost.Auth;
+using Splynx.Orleans.Storage.Admins;
 
 namespace Splynx.Orleans.WebHost.Demo;
 

@@ -4,6 +4,7 @@ using Splynx.Orleans.Mailbox;
 using Splynx.Orleans.WebHost.Admins;
 using Splynx.Orleans.WebHost.Auth;
 using Splynx.Orleans.WebHost.Realtime;
+using Splynx.Orleans.Storage.Admins;
 
 namespace Splynx.Orleans.WebHost.Mailbox;
 

@@ -1,6 +1,7 @@
 using Splynx.Orleans.Mailbox;
 using Splynx.Orleans.WebHost.Admins;
 using Splynx.Orleans.WebHost.Auth;
+using Splynx.Orleans.Storage.Admins;
 
 namespace Splynx.Orleans.WebHost.Messages;
 

@@ -10,6 +10,7 @@ using Splynx.Orleans.WebHost.Admins;
 using Splynx.Orleans.WebHost.Auth;
 using Splynx.Orleans.WebHost.Customers;
 using Splynx.Orleans.WebHost.Mailbox;
+using Splynx.Orleans.Storage.Admins;
 
 namespace Splynx.Orleans.WebHost.Messages;
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Splynx.Orleans.Mailbox;
 using Splynx.Orleans.Mailbox.Presence;
 using Splynx.Orleans.WebHost.Auth;
+using Splynx.Orleans.Storage.Mailboxes;
 
 namespace Splynx.Orleans.WebHost.Operations;
 

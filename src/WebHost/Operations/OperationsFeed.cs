@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.SignalR;
 using Splynx.Orleans.Mailbox.Presence;
+using Splynx.Orleans.Storage.Mailboxes;
 
 namespace Splynx.Orleans.WebHost.Operations;
 

@@ -5,6 +5,7 @@ using Splynx.Orleans.Mailbox;
 using Splynx.Orleans.Sending;
 using Splynx.Orleans.WebHost.Auth;
 using Splynx.Orleans.WebHost.Mailbox;
+using Splynx.Orleans.Storage.Customers;
 
 namespace Splynx.Orleans.WebHost.Sending;
 

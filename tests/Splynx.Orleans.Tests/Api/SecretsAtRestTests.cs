@@ -9,6 +9,7 @@ using Splynx.Orleans.Mailbox;
 using Splynx.Orleans.Secrets;
 using Splynx.Orleans.Storage;
 using Splynx.Orleans.Tests.Infrastructure;
+using Splynx.Orleans.Storage.Mailboxes;
 
 namespace Splynx.Orleans.Tests.Api;
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Splynx.Orleans.Storage.Mailboxes;
 
 namespace Splynx.Orleans.Mailbox.Presence;
 

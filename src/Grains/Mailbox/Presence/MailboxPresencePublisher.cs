@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Splynx.Orleans.Storage.Mailboxes;
 
 namespace Splynx.Orleans.Mailbox.Presence;
 

@@ -1,7 +1,10 @@
+using Dapper;
 using Npgsql;
 using NpgsqlTypes;
+using Splynx.Orleans.Mailbox.Presence;
+using Splynx.Orleans.Mailbox;
 
-namespace Splynx.Orleans.Mailbox.Presence;
+namespace Splynx.Orleans.Storage.Mailboxes;
 
 /// <summary>The SQL of <c>mailbox_presence</c>: mailboxes publish into it, failover and the overview read it.</summary>
 public sealed class MailboxPresenceStore(NpgsqlDataSource dataSource)
@@ -39,72 +42,43 @@ public sealed class MailboxPresenceStore(NpgsqlDataSource dataSource)
     /// <summary>Enabled mailboxes last held by a silo that is not among <paramref name="liveSilos"/> (or by none).</summary>
     public async Task<IReadOnlyList<string>> OrphansAsync(IReadOnlyCollection<string> liveSilos, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return [.. await connection.QueryAsync<string>(new CommandDefinition("""
             SELECT mailbox_id FROM mailbox_presence
             WHERE enabled AND (silo IS NULL OR NOT (silo = ANY (@live)))
             ORDER BY mailbox_id
-            """);
-        command.Parameters.Add(new NpgsqlParameter<string[]>("live", [.. liveSilos]));
-        return await ReadIdsAsync(command, cancellationToken);
-    }
-
-    private static async Task<IReadOnlyList<string>> ReadIdsAsync(NpgsqlCommand command, CancellationToken cancellationToken)
-    {
-        var ids = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            ids.Add(reader.GetString(0));
-        }
-        return ids;
+            """, new { live = liveSilos.ToArray() }, cancellationToken: cancellationToken))];
     }
 
     /// <summary>Some enabled mailboxes that <paramref name="silo"/> holds, as they last published.</summary>
     public async Task<IReadOnlyList<string>> HeldByAsync(string silo, int limit, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return [.. await connection.QueryAsync<string>(new CommandDefinition("""
             SELECT mailbox_id FROM mailbox_presence WHERE enabled AND silo = @silo ORDER BY updated_at DESC LIMIT @limit
-            """);
-        command.Parameters.Add(new NpgsqlParameter<string>("silo", silo));
-        command.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
-        return await ReadIdsAsync(command, cancellationToken);
+            """, new { silo, limit }, cancellationToken: cancellationToken))];
     }
 
     /// <summary>Presence rows written after <paramref name="since"/>, with the time each was written.</summary>
     public async Task<IReadOnlyList<(MailboxPresenceChange Change, DateTime UpdatedAt)>> ChangedSinceAsync(DateTime since, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
-            SELECT mailbox_id, state, error, error_kind, last_sync_at, silo, updated_at
-            FROM mailbox_presence WHERE updated_at > @since ORDER BY updated_at LIMIT 5000
-            """);
-        command.Parameters.Add(new NpgsqlParameter<DateTime>("since", DateTime.SpecifyKind(since, DateTimeKind.Utc)));
-        var changes = new List<(MailboxPresenceChange, DateTime)>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            changes.Add((new MailboxPresenceChange(reader.GetString(0), reader.GetString(1),
-                reader.IsDBNull(2) ? null : reader.GetString(2),
-                reader.IsDBNull(3) ? null : reader.GetString(3),
-                reader.IsDBNull(4) ? null : DateTime.SpecifyKind(reader.GetDateTime(4), DateTimeKind.Utc),
-                reader.IsDBNull(5) ? null : reader.GetString(5)),
-                DateTime.SpecifyKind(reader.GetDateTime(6), DateTimeKind.Utc)));
-        }
-        return changes;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var changes = await connection.QueryAsync<MailboxPresenceChange, DateTime, (MailboxPresenceChange, DateTime)>(new CommandDefinition("""
+                SELECT mailbox_id AS adminid, state, error, error_kind AS errorkind, last_sync_at AS lastsyncat, silo, updated_at
+                FROM mailbox_presence WHERE updated_at > @since ORDER BY updated_at LIMIT 5000
+                """, new { since = DateTime.SpecifyKind(since, DateTimeKind.Utc) }, cancellationToken: cancellationToken),
+            (change, updatedAt) => (change, updatedAt), splitOn: "updated_at");
+        return [.. changes];
     }
 
     /// <summary>Enabled mailboxes per silo address, as the mailboxes last published it.</summary>
     public async Task<IReadOnlyDictionary<string, int>> CountBySiloAsync(CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var counts = await connection.QueryAsync<(string Silo, int Count)>(new CommandDefinition("""
             SELECT silo, count(*)::integer FROM mailbox_presence WHERE enabled AND silo IS NOT NULL GROUP BY silo
-            """);
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            counts[reader.GetString(0)] = reader.GetInt32(1);
-        }
-        return counts;
+            """, cancellationToken: cancellationToken));
+        return counts.ToDictionary(row => row.Silo, row => row.Count, StringComparer.Ordinal);
     }
 
     /// <summary>
@@ -114,31 +88,18 @@ public sealed class MailboxPresenceStore(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<MailboxOverviewRow>> OverviewPageAsync(
         string? state, string? afterLogin, int limit, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
-            SELECT a.id, a.login, a.name, coalesce(p.state, 'disabled'), p.error, p.error_kind, p.last_sync_at, p.silo,
-                   (SELECT count(*) FROM mail_messages m WHERE m.mailbox_id = a.id),
-                   (SELECT count(*)::integer FROM mail_quarantine q WHERE q.mailbox_id = a.id)
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return [.. await connection.QueryAsync<MailboxOverviewRow>(new CommandDefinition("""
+            SELECT a.id AS adminid, a.login, a.name, coalesce(p.state, 'disabled') AS state, p.error, p.error_kind AS errorkind,
+                   p.last_sync_at AS lastsyncat,
+                   (SELECT count(*) FROM mail_messages m WHERE m.mailbox_id = a.id) AS messages,
+                   (SELECT count(*)::integer FROM mail_quarantine q WHERE q.mailbox_id = a.id) AS quarantined,
+                   p.silo
             FROM admins a LEFT JOIN mailbox_presence p ON p.mailbox_id = a.id
             WHERE (@state::text IS NULL OR coalesce(p.state, 'disabled') = @state::text)
               AND (@after::text IS NULL OR lower(a.login) > @after::text)
             ORDER BY lower(a.login)
             LIMIT @limit
-            """);
-        command.Parameters.Add(new NpgsqlParameter<string?>("state", state) { NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter<string?>("after", afterLogin?.ToLowerInvariant()) { NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
-        var rows = new List<MailboxOverviewRow>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            rows.Add(new MailboxOverviewRow(
-                reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
-                reader.IsDBNull(4) ? null : reader.GetString(4),
-                reader.IsDBNull(5) ? null : reader.GetString(5),
-                reader.IsDBNull(6) ? null : DateTime.SpecifyKind(reader.GetDateTime(6), DateTimeKind.Utc),
-                reader.GetInt64(8), reader.GetInt32(9),
-                reader.IsDBNull(7) ? null : reader.GetString(7)));
-        }
-        return rows;
+            """, new { state, after = afterLogin?.ToLowerInvariant(), limit }, cancellationToken: cancellationToken))];
     }
 }

@@ -2,8 +2,9 @@ using System.Globalization;
 using Npgsql;
 using NpgsqlTypes;
 using Splynx.Orleans.Mailbox;
+using Splynx.Orleans.Sending;
 
-namespace Splynx.Orleans.Sending;
+namespace Splynx.Orleans.Storage.Outbox;
 
 /// <summary>A row of the outbox about to be recorded.</summary>
 public sealed record OutboxEntry(

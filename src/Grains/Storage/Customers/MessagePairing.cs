@@ -1,7 +1,8 @@
 using Npgsql;
 using NpgsqlTypes;
+using Splynx.Orleans.Customers;
 
-namespace Splynx.Orleans.Customers;
+namespace Splynx.Orleans.Storage.Customers;
 
 /// <summary>
 /// Applies the pairing rule (<c>pair_customer</c>, see CustomersSchema) to the stored mail of some

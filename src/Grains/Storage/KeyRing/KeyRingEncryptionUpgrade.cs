@@ -5,7 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
-namespace Splynx.Orleans.Secrets;
+namespace Splynx.Orleans.Storage.KeyRing;
 
 /// <summary>
 /// Encrypts, in place, the keys that versions without a key-ring certificate stored in clear. The key material

@@ -1,7 +1,8 @@
 using Npgsql;
 using NpgsqlTypes;
+using Splynx.Orleans.Customers;
 
-namespace Splynx.Orleans.Customers;
+namespace Splynx.Orleans.Storage.Customers;
 
 /// <summary>Customers and their addresses in PostgreSQL; the address's primary key makes it belong to one customer at most.</summary>
 public sealed class CustomerRepository(NpgsqlDataSource dataSource)

@@ -3,7 +3,7 @@ using Npgsql;
 using Orleans.Storage;
 using Splynx.Orleans.Mailbox;
 
-namespace Splynx.Orleans.Storage;
+namespace Splynx.Orleans.Storage.Mailboxes;
 
 /// <summary>
 /// Reads the saved states of the mailbox grains straight from <c>orleans_storage</c>, for operator commands that

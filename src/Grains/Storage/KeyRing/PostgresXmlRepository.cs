@@ -2,7 +2,7 @@ using System.Xml.Linq;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Npgsql;
 
-namespace Splynx.Orleans.Secrets;
+namespace Splynx.Orleans.Storage.KeyRing;
 
 /// <summary>
 /// Keeps the Data Protection key ring in PostgreSQL, so that a secret protected on one node can be

@@ -1,8 +1,9 @@
 using System.Net;
+using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
-namespace Splynx.Orleans.WebHost.Auth;
+namespace Splynx.Orleans.Storage.Admins;
 
 /// <summary>Limits on failed logins (<c>Auth:LoginThrottle</c>).</summary>
 public sealed class LoginThrottleOptions
@@ -31,41 +32,40 @@ public sealed class LoginThrottle(NpgsqlDataSource dataSource, IOptions<LoginThr
     /// <summary>Null when the attempt may go ahead, else how long the client should wait.</summary>
     public async Task<TimeSpan?> RetryAfterAsync(string login, IPAddress? address, CancellationToken cancellationToken)
     {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         // For each limit, the failure that filled it: once it leaves the window, the next attempt may go ahead.
-        await using var command = dataSource.CreateCommand("""
-            SELECT greatest(
+        var waitSeconds = await connection.ExecuteScalarAsync<double?>(new CommandDefinition("""
+            SELECT extract(epoch FROM greatest(
                        (SELECT failed_at FROM login_failures
-                         WHERE login = @login AND address = @address AND failed_at > now() - @window
-                         ORDER BY failed_at DESC OFFSET @per_login - 1 LIMIT 1),
+                         WHERE login = @login AND address = @address AND failed_at > now() - make_interval(secs => @window)
+                         ORDER BY failed_at DESC OFFSET @perLogin - 1 LIMIT 1),
                        (SELECT failed_at FROM login_failures
-                         WHERE address = @address AND failed_at > now() - @window
-                         ORDER BY failed_at DESC OFFSET @per_address - 1 LIMIT 1))
-                   + @window - now()
-            """);
-        AddKey(command, login, address);
-        command.Parameters.AddWithValue("window", _settings.Window);
-        command.Parameters.AddWithValue("per_login", Math.Max(1, _settings.FailuresPerLogin));
-        command.Parameters.AddWithValue("per_address", Math.Max(1, _settings.FailuresPerAddress));
-        return await command.ExecuteScalarAsync(cancellationToken) is TimeSpan wait
-            ? wait > TimeSpan.FromSeconds(1) ? wait : TimeSpan.FromSeconds(1)
-            : null;
+                         WHERE address = @address AND failed_at > now() - make_interval(secs => @window)
+                         ORDER BY failed_at DESC OFFSET @perAddress - 1 LIMIT 1))
+                   + make_interval(secs => @window) - now())::float8
+            """, new
+            {
+                login = LoginKey(login),
+                address = AddressKey(address),
+                window = _settings.Window.TotalSeconds,
+                perLogin = Math.Max(1, _settings.FailuresPerLogin),
+                perAddress = Math.Max(1, _settings.FailuresPerAddress),
+            }, cancellationToken: cancellationToken));
+        return waitSeconds is { } seconds ? TimeSpan.FromSeconds(Math.Max(1, seconds)) : null;
     }
 
     public async Task RecordFailureAsync(string login, IPAddress? address, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
-            DELETE FROM login_failures WHERE failed_at < now() - @window;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            DELETE FROM login_failures WHERE failed_at < now() - make_interval(secs => @window);
             INSERT INTO login_failures (login, address) VALUES (@login, @address);
-            """);
-        AddKey(command, login, address);
-        command.Parameters.AddWithValue("window", _settings.Window);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+            """, new { login = LoginKey(login), address = AddressKey(address), window = _settings.Window.TotalSeconds },
+            cancellationToken: cancellationToken));
     }
 
-    private static void AddKey(NpgsqlCommand command, string login, IPAddress? address)
-    {
-        var client = address?.IsIPv4MappedToIPv6 == true ? address.MapToIPv4().ToString() : address?.ToString() ?? "unknown";
-        command.Parameters.AddWithValue("login", login.Trim().ToUpperInvariant());
-        command.Parameters.AddWithValue("address", client);
-    }
+    private static string LoginKey(string login) => login.Trim().ToUpperInvariant();
+
+    private static string AddressKey(IPAddress? address) =>
+        address?.IsIPv4MappedToIPv6 == true ? address.MapToIPv4().ToString() : address?.ToString() ?? "unknown";
 }
