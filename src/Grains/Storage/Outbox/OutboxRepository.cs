@@ -1,6 +1,6 @@
 using System.Globalization;
+using Dapper;
 using Npgsql;
-using NpgsqlTypes;
 using Splynx.Orleans.Mailbox;
 using Splynx.Orleans.Sending;
 
@@ -28,24 +28,18 @@ public sealed class OutboxRepository(NpgsqlDataSource dataSource, MailboxAccessR
 {
     public async Task<long> InsertQueuedAsync(OutboxEntry entry, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
             INSERT INTO mail_outbox (admin_id, customer_id, from_address, to_address, subject, text_body, html_body,
                                      message_id, in_reply_to, "references", raw, status)
-            VALUES (@admin, @customer, @from, @to, @subject, @text, @html, @message_id, @in_reply_to, @references, @raw, 'queued')
+            VALUES (@AdminId, @CustomerId, @FromAddress, @ToAddress, @Subject, @TextBody, @HtmlBody, @MessageId, @InReplyTo,
+                    @References, @Raw, 'queued')
             RETURNING id
-            """);
-        command.Parameters.AddWithValue("admin", NpgsqlDbType.Text, entry.AdminId);
-        command.Parameters.AddWithValue("customer", NpgsqlDbType.Text, entry.CustomerId);
-        command.Parameters.AddWithValue("from", NpgsqlDbType.Text, entry.FromAddress);
-        command.Parameters.AddWithValue("to", NpgsqlDbType.Text, entry.ToAddress);
-        command.Parameters.AddWithValue("subject", NpgsqlDbType.Text, entry.Subject);
-        command.Parameters.AddWithValue("text", NpgsqlDbType.Text, (object?)entry.TextBody ?? DBNull.Value);
-        command.Parameters.AddWithValue("html", NpgsqlDbType.Text, (object?)entry.HtmlBody ?? DBNull.Value);
-        command.Parameters.AddWithValue("message_id", NpgsqlDbType.Text, entry.MessageId);
-        command.Parameters.AddWithValue("in_reply_to", NpgsqlDbType.Text, (object?)entry.InReplyTo ?? DBNull.Value);
-        command.Parameters.AddWithValue("references", NpgsqlDbType.Array | NpgsqlDbType.Text, entry.References.ToArray());
-        command.Parameters.AddWithValue("raw", NpgsqlDbType.Bytea, entry.Raw);
-        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+            """, new
+            {
+                entry.AdminId, entry.CustomerId, entry.FromAddress, entry.ToAddress, entry.Subject, entry.TextBody, entry.HtmlBody,
+                entry.MessageId, entry.InReplyTo, References = entry.References.ToArray(), entry.Raw,
+            }, cancellationToken: cancellationToken));
     }
 
     /// <summary>Claims a queued row for sending; false if it is no longer queued (so it is never handed over twice).</summary>
@@ -64,7 +58,8 @@ public sealed class OutboxRepository(NpgsqlDataSource dataSource, MailboxAccessR
     /// </summary>
     public async Task<IReadOnlyList<EmailStatusEvent>> SettleInterruptedAsync(string adminId, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var settled = await connection.QueryAsync<(string CustomerId, long Id, string Status, string Error)>(new CommandDefinition("""
             UPDATE mail_outbox
                SET status = CASE status WHEN 'sending' THEN 'unknown' ELSE 'failed' END,
                    error = CASE status
@@ -72,18 +67,10 @@ public sealed class OutboxRepository(NpgsqlDataSource dataSource, MailboxAccessR
                                ELSE 'The service stopped before sending this email; it was not sent. Send it again.'
                            END,
                    updated_at = now()
-             WHERE admin_id = @admin AND status IN ('queued', 'sending')
+             WHERE admin_id = @adminId AND status IN ('queued', 'sending')
             RETURNING customer_id, id, status, error
-            """);
-        command.Parameters.AddWithValue("admin", NpgsqlDbType.Text, adminId);
-        var settled = new List<EmailStatusEvent>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            settled.Add(new EmailStatusEvent(reader.GetString(0), reader.GetInt64(1).ToString(CultureInfo.InvariantCulture),
-                ParseStatus(reader.GetString(2)), reader.GetString(3)));
-        }
-        return settled;
+            """, new { adminId }, cancellationToken: cancellationToken));
+        return [.. settled.Select(row => new EmailStatusEvent(row.CustomerId, Id(row.Id), ParseStatus(row.Status), row.Error))];
     }
 
     public async Task<OutgoingEmail?> GetAsync(string adminId, string id, CancellationToken cancellationToken)
@@ -92,32 +79,22 @@ public sealed class OutboxRepository(NpgsqlDataSource dataSource, MailboxAccessR
         {
             return null;
         }
-        await using var command = dataSource.CreateCommand(
-            "SELECT id, status, error, message_id FROM mail_outbox WHERE id = @id AND admin_id = @admin");
-        command.Parameters.AddWithValue("id", NpgsqlDbType.Bigint, key);
-        command.Parameters.AddWithValue("admin", NpgsqlDbType.Text, adminId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-        {
-            return null;
-        }
-        return new OutgoingEmail(reader.GetInt64(0).ToString(CultureInfo.InvariantCulture), ParseStatus(reader.GetString(1)),
-            reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3));
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(long Id, string Status, string? Error, string MessageId)>(new CommandDefinition(
+            "SELECT id, status, error, message_id FROM mail_outbox WHERE id = @key AND admin_id = @adminId",
+            new { key, adminId }, cancellationToken: cancellationToken));
+        return rows.Select(row => new OutgoingEmail(Id(row.Id), ParseStatus(row.Status), row.Error, row.MessageId)).SingleOrDefault();
     }
 
     /// <summary>How many emails the admin recorded since that moment (for the rate limit).</summary>
     public async Task<long> CountSinceAsync(string adminId, DateTimeOffset since, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
-            "SELECT count(*) FROM mail_outbox WHERE admin_id = @admin AND created_at >= @since");
-        command.Parameters.AddWithValue("admin", NpgsqlDbType.Text, adminId);
-        command.Parameters.AddWithValue("since", NpgsqlDbType.TimestampTz, since.UtcDateTime);
-        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT count(*) FROM mail_outbox WHERE admin_id = @adminId AND created_at >= @since",
+            new { adminId, since = since.UtcDateTime }, cancellationToken: cancellationToken));
     }
 
-    /// <summary>
-    /// A stored message the admin may read (their own mailbox or one delegated to them), to answer; null if there is none.
-    /// </summary>
     /// <summary>The message an admin answers, if it exists and that admin may read its mailbox (the one access rule).</summary>
     public async Task<RepliedMessage?> FindRepliedAsync(string adminId, string messageId, CancellationToken cancellationToken)
     {
@@ -125,42 +102,49 @@ public sealed class OutboxRepository(NpgsqlDataSource dataSource, MailboxAccessR
         {
             return null;
         }
-        await using var command = dataSource.CreateCommand("""
-            SELECT m.mailbox_id, m.message_id, m."references", m.subject FROM mail_messages m WHERE m.id = @id
-            """);
-        command.Parameters.AddWithValue("id", NpgsqlDbType.Bigint, key);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<RepliedRow>(new CommandDefinition("""
+            SELECT m.mailbox_id AS mailboxid, m.message_id AS messageid, m."references", m.subject FROM mail_messages m WHERE m.id = @key
+            """, new { key }, cancellationToken: cancellationToken));
+        if (row is null)
         {
             return null;
         }
-        var mailboxId = reader.GetString(0);
-        var replied = new RepliedMessage(reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetFieldValue<string[]>(2),
-            reader.IsDBNull(3) ? null : reader.GetString(3));
-        return await access.CanReadAsync(adminId, mailboxId, cancellationToken) ? replied : null;
+        return await access.CanReadAsync(adminId, row.MailboxId, cancellationToken)
+            ? new RepliedMessage(row.MessageId, row.References, row.Subject)
+            : null;
     }
 
     /// <summary>The admin's own email from the admins table, the sender of last resort.</summary>
     public async Task<string?> AdminEmailAsync(string adminId, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("SELECT email FROM admins WHERE id = @admin");
-        command.Parameters.AddWithValue("admin", NpgsqlDbType.Text, adminId);
-        return await command.ExecuteScalarAsync(cancellationToken) is string { Length: > 0 } email ? email : null;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var email = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+            "SELECT email FROM admins WHERE id = @adminId", new { adminId }, cancellationToken: cancellationToken));
+        return string.IsNullOrEmpty(email) ? null : email;
     }
 
     private async Task<bool> UpdateAsync(long id, string status, string? error, string condition, bool incrementAttempts,
         CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"""
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition($"""
             UPDATE mail_outbox
                SET status = @status, error = @error, updated_at = now(){(incrementAttempts ? ", attempts = attempts + 1" : "")}
              WHERE id = @id AND {condition}
-            """);
-        command.Parameters.AddWithValue("id", NpgsqlDbType.Bigint, id);
-        command.Parameters.AddWithValue("status", NpgsqlDbType.Text, status);
-        command.Parameters.AddWithValue("error", NpgsqlDbType.Text, (object?)error ?? DBNull.Value);
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+            """, new { id, status, error }, cancellationToken: cancellationToken)) == 1;
     }
+
+    // Properties rather than a constructor: Npgsql reports the array column as System.Array, which no constructor matches.
+    private sealed class RepliedRow
+    {
+        public string MailboxId { get; init; } = "";
+        public string? MessageId { get; init; }
+        public string[] References { get; init; } = [];
+        public string? Subject { get; init; }
+    }
+
+    private static string Id(long id) => id.ToString(CultureInfo.InvariantCulture);
 
     private static OutgoingStatus ParseStatus(string status) => status switch
     {
