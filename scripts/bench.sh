@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks (figures, not tests): scripts/bench.sh ingest [--messages N] | inbox [--messages N] [--mailboxes N] | inbox-ui [--messages N]
 #   | scale [--mailboxes N] [--deliveries N] [--connects-per-second N] [--failover-only]   (silo processes; see README "Scale")
+#   | chaos [--minutes N] [--mailboxes N] [--per-minute N] [--seed N]   (see scripts/chaos.sh)
 # Starts the local stack, builds in Release and runs the benchmark program.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -271,7 +271,7 @@ internal static class ScaleBenchmark
         Imap = new ImapSettings(stack["STACK_IMAP_HOST"], stack.Port("STACK_IMAPS_PORT"), ImapSecurity.Ssl, DontValidateCertificate: true, null),
     };
 
-    private static async Task<IHost> ConnectClientAsync(string connectionString, string clusterId)
+    internal static async Task<IHost> ConnectClientAsync(string connectionString, string clusterId)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
