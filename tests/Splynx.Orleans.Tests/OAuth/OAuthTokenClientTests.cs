@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Splynx.Orleans.Mailbox;
 using Splynx.Orleans.Mailbox.Imap;
 using Splynx.Orleans.OAuth;
+using Splynx.Orleans.Sending;
 using Splynx.Orleans.Tests.Infrastructure;
 
 namespace Splynx.Orleans.Tests.OAuth;
@@ -34,6 +35,32 @@ public sealed class OAuthTokenClientTests
         Assert.NotNull(refreshed.RotatedRefreshToken);
         var again = await tokens.RefreshAsync(application, refreshed.RotatedRefreshToken, CancellationToken.None);
         await LoginAsync(user, again.AccessToken);
+    }
+
+    [Fact]
+    public async Task A_refreshed_access_token_sends_through_smtp_submission_with_xoauth2()
+    {
+        var (user, application, first) = await SignedInAsync();
+        var recipient = await LocalStack.CreateMailUserAsync("otr");
+        using var tokens = new OAuthTokenClient(TimeProvider.System);
+        var refreshed = await tokens.RefreshAsync(application, first.RefreshToken!, CancellationToken.None);
+        var subject = "sent with a grant " + Guid.NewGuid();
+        var connector = new MailKitSmtpConnector(new MailServerTrust(new ConfigurationBuilder().Build()));
+        // Auth says plain, as a mailbox switched from a password might: the access token decides the mechanism.
+        var endpoint = new SmtpEndpoint(LocalStack.MailHost, LocalStack.SubmissionPort, SmtpSecurity.StartTls, SmtpAuth.Plain,
+            DontValidateCertificate: true, user.Address, refreshed.AccessToken, MailCredentialKind.AccessToken);
+
+        using (var smtp = await connector.ConnectAsync(endpoint, CancellationToken.None))
+        {
+            Assert.True(smtp.IsAuthenticated);
+            await smtp.SendAsync(MailStack.MailClients.Message(user.Address, recipient.Address, subject));
+            await smtp.DisconnectAsync(quit: true);
+        }
+
+        await Eventually.ReturnsAsync(() => MailStack.MailClients.InboxSubjectsAsync(recipient), found => found.Contains(subject),
+            TimeSpan.FromSeconds(30), "the message sent with an access token in the recipient's INBOX");
+        await Assert.ThrowsAsync<AuthenticationException>(() => connector.ConnectAsync(
+            endpoint with { Password = refreshed.AccessToken[..^4] + "AAAA" }, CancellationToken.None));
     }
 
     [Fact]
@@ -90,7 +117,7 @@ public sealed class OAuthTokenClientTests
     {
         var connector = new MailKitImapConnector(new MailServerTrust(new ConfigurationBuilder().Build()));
         var endpoint = new ImapEndpoint(LocalStack.MailHost, LocalStack.ImapPort, ImapSecurity.StartTls, DontValidateCertificate: true,
-            user.Address, accessToken, ImapCredentialKind.AccessToken);
+            user.Address, accessToken, MailCredentialKind.AccessToken);
         using var client = await connector.ConnectAsync(endpoint, CancellationToken.None);
         Assert.True(client.IsAuthenticated);
         await client.DisconnectAsync(quit: true);

@@ -15,7 +15,7 @@ internal sealed class MailKitImapConnector(MailServerTrust trust) : IImapConnect
         try
         {
             await client.ConnectAsync(endpoint.Server, endpoint.Port, ToSocketOptions(endpoint.Security), cancellationToken);
-            if (endpoint.Credential == ImapCredentialKind.AccessToken)
+            if (endpoint.Credential == MailCredentialKind.AccessToken)
             {
                 await client.AuthenticateAsync(new SaslMechanismOAuth2(endpoint.Username, endpoint.Password), cancellationToken);
             }
