@@ -29,6 +29,9 @@ IMAPS_PORT=${STACK_IMAPS_PORT:-10993}
 SMTP_PORT=${STACK_SMTP_PORT:-10025}
 SUBMISSION_PORT=${STACK_SUBMISSION_PORT:-10587}
 SMTPS_PORT=${STACK_SMTPS_PORT:-10465}
+# Where the tests host the OpenID Connect provider whose tokens Dovecot introspects (see dovecot-oauth2.conf.ext.in).
+OIDC_PORT=${STACK_OIDC_PORT:-10880}
+OIDC_INTROSPECTION_CLIENT=dovecot
 MAIL_DOMAIN=${STACK_MAIL_DOMAIN:-example.test}
 PG_USER=splynx
 PG_DATABASE=splynx
@@ -71,6 +74,7 @@ set_paths() {
   DOVECOT_RUN=$RUN_DIR/dovecot
   DOVECOT_DIR=$RUNTIME_DIR/dovecot
   DOVECOT_CONF=$DOVECOT_DIR/dovecot.conf
+  DOVECOT_OAUTH2_CONF=$DOVECOT_DIR/dovecot-oauth2.conf.ext
   DOVECOT_STATE=$DOVECOT_DIR/state
   USERS_DIR=$DOVECOT_DIR/users
   # Postfix wants its config tree owned by root alone, so queue and data sit beside it.
@@ -220,6 +224,16 @@ ensure_tls_cert() {
   chmod 644 "$TLS_DIR/cert.pem"
 }
 
+# The secret with which Dovecot authenticates to the test OpenID Connect provider's introspection endpoint;
+# the provider the tests host reads it from .stack/env.
+ensure_oidc_secret() {
+  local file=$STACK_DIR/oidc-introspection-secret
+  if [[ ! -s $file ]]; then
+    (umask 077 && openssl rand -hex 24 >"$file")
+  fi
+  OIDC_INTROSPECTION_SECRET=$(<"$file")
+}
+
 # The certificate that encrypts the service's Data Protection key ring in local runs and benchmarks (tests
 # make their own). PKCS#12 with a generated password; both stay in .stack, never in the repository.
 ensure_keyring_cert() {
@@ -243,9 +257,9 @@ ensure_keyring_cert() {
 render() {
   local template=$TEMPLATE_DIR/$1 target=$2 text name
   text=$(<"$template")
-  for name in INSTANCE LOG_DIR TLS_DIR MAIL_DOMAIN MAIL_ROOT USERS_DIR DOVECOT_RUN \
+  for name in INSTANCE LOG_DIR TLS_DIR MAIL_DOMAIN MAIL_ROOT USERS_DIR DOVECOT_RUN DOVECOT_DIR \
     DOVECOT_STATE POSTFIX_QUEUE POSTFIX_DATA PG_PORT PG_SOCKET_DIR IMAP_PORT IMAPS_PORT \
-    SMTP_PORT SUBMISSION_PORT SMTPS_PORT; do
+    SMTP_PORT SUBMISSION_PORT SMTPS_PORT OIDC_PORT OIDC_INTROSPECTION_CLIENT OIDC_INTROSPECTION_SECRET; do
     text=${text//@$name@/${!name}}
   done
   if [[ $text =~ @[A-Z_]+@ ]]; then
@@ -260,7 +274,7 @@ render() {
 
 validate_ports() {
   local name
-  for name in PG_PORT IMAP_PORT IMAPS_PORT SMTP_PORT SUBMISSION_PORT SMTPS_PORT; do
+  for name in PG_PORT IMAP_PORT IMAPS_PORT SMTP_PORT SUBMISSION_PORT SMTPS_PORT OIDC_PORT; do
     if ! [[ ${!name} =~ ^[0-9]+$ ]] || ((${!name} < 1 || ${!name} > 65535)); then
       die "STACK_$name must be a port number, got '${!name}'"
     fi
@@ -453,7 +467,13 @@ dovecot_stop() {
 }
 
 dovecot_up() {
-  if render dovecot.conf.in "$DOVECOT_CONF" && dovecot_running; then
+  local changed=1
+  render dovecot.conf.in "$DOVECOT_CONF" && changed=0
+  render dovecot-oauth2.conf.ext.in "$DOVECOT_OAUTH2_CONF" && changed=0
+  # It holds the introspection secret: readable by the auth process (user dovecot) only.
+  chown root:dovecot "$DOVECOT_OAUTH2_CONF"
+  chmod 640 "$DOVECOT_OAUTH2_CONF"
+  if ((changed == 0)) && dovecot_running; then
     log "Dovecot configuration changed, restarting it"
     dovecot_stop
   fi
@@ -543,6 +563,9 @@ write_env() {
     env_line STACK_SMTPS_PORT "$SMTPS_PORT"
     env_line STACK_MAIL_DOMAIN "$MAIL_DOMAIN"
     env_line STACK_TLS_CERT "$STACK_DIR/tls/cert.pem"
+    env_line STACK_OIDC_PORT "$OIDC_PORT"
+    env_line STACK_OIDC_INTROSPECTION_CLIENT "$OIDC_INTROSPECTION_CLIENT"
+    env_line STACK_OIDC_INTROSPECTION_SECRET "$OIDC_INTROSPECTION_SECRET"
     env_line STACK_KEYRING_CERT "$KEYRING_CERT"
     env_line STACK_KEYRING_PASSWORD "$KEYRING_PASSWORD"
     env_line STACK_SCRIPT "$SCRIPT_PATH"
@@ -572,6 +595,7 @@ cmd_up() {
   prepare_layout
   ensure_pg_password
   ensure_tls_cert
+  ensure_oidc_secret
   ensure_keyring_cert
   pg_up
   dovecot_up
@@ -582,6 +606,7 @@ stack: up ($STACK_DIR)
   PostgreSQL  127.0.0.1:$PG_PORT  user $PG_USER, database $PG_DATABASE
   IMAP        127.0.0.1:$IMAP_PORT (STARTTLS)  127.0.0.1:$IMAPS_PORT (TLS)
   SMTP        127.0.0.1:$SMTP_PORT (MX, no auth)  127.0.0.1:$SUBMISSION_PORT (STARTTLS+AUTH)  127.0.0.1:$SMTPS_PORT (TLS+AUTH)
+  OAuth2      XOAUTH2/OAUTHBEARER tokens introspected at http://127.0.0.1:$OIDC_PORT/ (the provider the tests host)
   mail domain $MAIL_DOMAIN; add users with: $SCRIPT_PATH add-user NAME PASSWORD
   settings    $ENV_FILE; logs in $LOG_DIR
 EOF

@@ -32,6 +32,10 @@ internal sealed class MailKitSmtpConnector(MailServerTrust trust) : ISmtpConnect
 
     private static SaslMechanism? ToMechanism(SmtpEndpoint endpoint)
     {
+        if (endpoint.Credential == MailCredentialKind.AccessToken)
+        {
+            return new SaslMechanismOAuth2(endpoint.Username, endpoint.Password);
+        }
         var credentials = new NetworkCredential(endpoint.Username, endpoint.Password);
         return endpoint.Auth switch
         {

@@ -2,7 +2,10 @@ using Splynx.Orleans.Mailbox;
 
 namespace Splynx.Orleans.Sending;
 
-/// <summary>Where and as whom to hand mail over. Lives only in memory: the password is never persisted in clear.</summary>
+/// <summary>
+/// Where and as whom to hand mail over. Lives only in memory: the password (or access token, presented with
+/// XOAUTH2 whatever <see cref="Auth"/> says) is never persisted in clear.
+/// </summary>
 public sealed record SmtpEndpoint(
     string Server,
     int Port,
@@ -10,7 +13,8 @@ public sealed record SmtpEndpoint(
     SmtpAuth Auth,
     bool DontValidateCertificate,
     string Username,
-    string Password)
+    string Password,
+    MailCredentialKind Credential = MailCredentialKind.Password)
 {
     /// <summary>The admin's own server (S9) with the mailbox's credentials (S7).</summary>
     public static SmtpEndpoint FromPersonal(MailSettings settings, string password) => new(

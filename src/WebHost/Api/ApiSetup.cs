@@ -10,6 +10,7 @@ using Splynx.Orleans.Storage.Messages;
 using Splynx.Orleans.WebHost.Customers;
 using Splynx.Orleans.WebHost.Mailbox;
 using Splynx.Orleans.WebHost.Messages;
+using Splynx.Orleans.WebHost.OAuth;
 using Splynx.Orleans.WebHost.Operations;
 using Splynx.Orleans.WebHost.Realtime;
 using Splynx.Orleans.WebHost.Sending;
@@ -71,6 +72,7 @@ public static class ApiSetup
         app.MapCustomersApi();
         app.MapSendingApi();
         app.MapSystemSmtpApi();
+        app.MapOAuthApplicationsApi();
         app.MapMailboxOverviewApi();
         app.MapMailHub();
         return app;

@@ -15,7 +15,14 @@ internal sealed class MailKitImapConnector(MailServerTrust trust) : IImapConnect
         try
         {
             await client.ConnectAsync(endpoint.Server, endpoint.Port, ToSocketOptions(endpoint.Security), cancellationToken);
-            await client.AuthenticateAsync(endpoint.Username, endpoint.Password, cancellationToken);
+            if (endpoint.Credential == MailCredentialKind.AccessToken)
+            {
+                await client.AuthenticateAsync(new SaslMechanismOAuth2(endpoint.Username, endpoint.Password), cancellationToken);
+            }
+            else
+            {
+                await client.AuthenticateAsync(endpoint.Username, endpoint.Password, cancellationToken);
+            }
             return client;
         }
         catch

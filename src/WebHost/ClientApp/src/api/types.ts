@@ -131,3 +131,35 @@ export interface MailboxListItem {
   own: boolean;
   status: MailboxStatus;
 }
+
+export type OAuthProviderKind = "microsoft" | "google" | "openIdConnect";
+
+/** An OAuth application registration (Config → Email); the client secret is never answered. */
+export interface OAuthApplication {
+  id: string;
+  kind: OAuthProviderKind;
+  displayName: string;
+  tenant: string | null;
+  authority: string | null;
+  clientId: string;
+  hasClientSecret: boolean;
+  scopes: string[];
+  effectiveScopes: string[];
+}
+
+export interface OAuthApplications {
+  /** What each registration must list as its redirect URI at the provider. */
+  redirectUri: string;
+  applications: OAuthApplication[];
+}
+
+/** `clientSecret` is write-only: null keeps the saved one. */
+export interface OAuthApplicationRequest {
+  kind: OAuthProviderKind;
+  displayName: string;
+  tenant: string | null;
+  authority: string | null;
+  clientId: string;
+  clientSecret: string | null;
+  scopes: string[];
+}

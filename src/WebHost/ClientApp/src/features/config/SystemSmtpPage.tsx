@@ -7,6 +7,7 @@ import { CheckField, Notice, PageHeader, Section, SelectField, TextField } from 
 import { smtpAuthOptions, smtpSecurityOptions } from "../../shared/mailOptions";
 import { toPort } from "../../shared/port";
 import { getSystemSmtp, saveSystemSmtp, systemSmtpKey } from "./api";
+import { OAuthApplicationsPanel } from "./OAuthApplicationsPanel";
 
 interface SmtpForm {
   server: string;
@@ -44,6 +45,7 @@ export function SystemSmtpPage() {
       ) : (
         <p className="muted">{saved.isError ? `The settings could not be loaded: ${saved.error.message}` : "Loading…"}</p>
       )}
+      <OAuthApplicationsPanel />
     </>
   );
 }
