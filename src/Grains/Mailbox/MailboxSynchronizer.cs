@@ -212,12 +212,22 @@ internal sealed partial class MailboxSynchronizer(
 
         // "Done" ends IDLE politely (DONE, then the server's OK); stopping cuts it short.
         using var done = new CancellationTokenSource(wait, time);
+        // MailKit's command timeout does not cover IDLE, not even the answer to DONE: a connection that stalled while idle
+        // (a NAT or a server that forgot it, without closing) would hold the mailbox forever. The answer is due within the
+        // command timeout, as for any other command.
+        using var answerDue = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
+        using var answerDueRegistration = done.Token.Register(() => answerDue.CancelAfter(options.CommandTimeout));
+        using var idleCancellation = CancellationTokenSource.CreateLinkedTokenSource(stopping, answerDue.Token);
         void EndIdle(object? sender, EventArgs e) => done.Cancel();
         var inbox = client.Inbox;
         inbox.CountChanged += EndIdle;
         try
         {
-            await client.IdleAsync(done.Token, stopping);
+            await client.IdleAsync(done.Token, idleCancellation.Token);
+        }
+        catch (OperationCanceledException) when (answerDue.IsCancellationRequested && !stopping.IsCancellationRequested)
+        {
+            throw new TimeoutException($"The server did not answer the end of IDLE within {options.CommandTimeout.TotalSeconds:0} s.");
         }
         finally
         {
