@@ -33,6 +33,12 @@ public enum Fault
 
     /// <summary>The server's first line (its greeting) never reaches the client of new connections, until <see cref="FaultProxy.Heal"/>.</summary>
     DropGreeting,
+
+    /// <summary>
+    /// The server's answers stop reaching the client while the client's words still reach the server: the server acts
+    /// on a command (accepts a message, say) and the client never hears of it.
+    /// </summary>
+    LoseAnswers,
 }
 
 /// <summary>
@@ -357,12 +363,14 @@ internal sealed partial class FaultProxy : IAsyncDisposable
         private readonly TcpClient _server = new();
         private readonly CancellationTokenSource _closed = new();
         private volatile bool _stalled;
+        private volatile bool _answersLost;
         private volatile bool _drip;
         private volatile bool _delay;
         private volatile bool _cutInLiteral;
         private volatile bool _cutInIdle;
         private volatile bool _idle;
         private bool _greetingDropped = !dropGreeting;
+        private Stream? _toClient;
 
         public int Id => id;
 
@@ -376,6 +384,7 @@ internal sealed partial class FaultProxy : IAsyncDisposable
                 await _server.ConnectAsync(target, linked.Token);
                 await using var clientStream = client.GetStream();
                 await using var serverStream = _server.GetStream();
+                _toClient = clientStream;
                 await Task.WhenAny(ClientToServerAsync(clientStream, serverStream, linked.Token), ServerToClientAsync(serverStream, clientStream, linked.Token));
             }
             catch (Exception exception) when (exception is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
@@ -394,6 +403,10 @@ internal sealed partial class FaultProxy : IAsyncDisposable
                     break;
                 case Fault.Stall:
                     _stalled = true;
+                    proxy.Record(id, fault, "");
+                    break;
+                case Fault.LoseAnswers:
+                    _answersLost = true;
                     proxy.Record(id, fault, "");
                     break;
                 case Fault.Drip:
@@ -606,7 +619,7 @@ internal sealed partial class FaultProxy : IAsyncDisposable
         /// <summary>Writes what a pump read, as the connection's faults say: dripped, or not at all.</summary>
         private async Task ForwardAsync(Stream to, ReadOnlyMemory<byte> bytes, CancellationToken cancellation)
         {
-            if (bytes.IsEmpty || _stalled)
+            if (bytes.IsEmpty || _stalled || (_answersLost && to == _toClient))
             {
                 return; // a stalled connection is a black hole: read and dropped, so that a client that gives up is still noticed
             }
