@@ -44,7 +44,7 @@ public enum Fault
 /// <summary>
 /// A loopback TCP proxy in front of a real server (Dovecot, Postfix) that injects faults into the conversation: on
 /// command (<see cref="Inject"/>, <see cref="InjectWhenClientSends"/>) or at random from a seed
-/// (<see cref="StartRandomFaults"/>). It also remembers when each connection was opened (what a mail server sees of
+/// (<see cref="RandomFaultsAsync"/>). It also remembers when each connection was opened (what a mail server sees of
 /// the service's connects) and can lose the server's IDLE notifications, as a loaded server now and then does.
 /// </summary>
 /// <remarks>
@@ -63,7 +63,6 @@ internal sealed partial class FaultProxy : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly Task _accepting;
     private TaskCompletionSource _listening = Completed();
-    private Task? _random;
     private bool _dropGreeting;
     private int _connections;
     private int _notificationsDropped;
@@ -152,20 +151,51 @@ internal sealed partial class FaultProxy : IAsyncDisposable
 
     /// <summary>
     /// Injects a fault every so often (uniformly between half and one and a half <paramref name="meanInterval"/>) on a
-    /// connection picked at random; the same seed picks the same faults in the same order. Refusals and dropped greetings
-    /// last until the next pick. Runs until the proxy is disposed.
+    /// connection picked at random, for <paramref name="duration"/>, then heals; the same seed picks the same faults in
+    /// the same order. Refusals and dropped greetings last until the next pick. Returns what was picked, in order.
     /// </summary>
-    public void StartRandomFaults(int seed, TimeSpan meanInterval, IReadOnlyList<Fault>? faults = null)
+    public async Task<IReadOnlyList<Fault>> RandomFaultsAsync(int seed, TimeSpan meanInterval, TimeSpan duration,
+        IReadOnlyList<Fault>? faults = null, CancellationToken cancellationToken = default)
     {
-        if (_random is not null)
-        {
-            throw new InvalidOperationException("Random faults are already running.");
-        }
         var choices = faults ?? Enum.GetValues<Fault>();
-        _random = Task.Run(() => RandomFaultsAsync(new Random(seed), meanInterval, choices, _stop.Token));
+        var random = new Random(seed);
+        var picked = new List<Fault>();
+        using var running = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
+        running.CancelAfter(duration);
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(meanInterval * (0.5 + random.NextDouble()), running.Token);
+                var fault = choices[random.Next(choices.Count)];
+                var open = _open.Values.OrderBy(connection => connection.Id).ToList();
+                var pick = random.Next(Math.Max(1, open.Count));
+                picked.Add(fault);
+                // What lasts ends at the next pick, so that a random run never refuses for good.
+                Listen();
+                Volatile.Write(ref _dropGreeting, false);
+                if (fault is Fault.Refuse or Fault.DropGreeting)
+                {
+                    Inject(fault);
+                }
+                else if (open.Count > 0)
+                {
+                    open[pick].Apply(fault);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // the duration is over
+        }
+        if (!_stop.IsCancellationRequested)
+        {
+            Heal();
+        }
+        return picked;
     }
 
-    /// <summary>Ends what lasts (refusal, dropped greetings, pending rules, armed cuts, drip and delay); stalled connections stay stalled.</summary>
+    /// <summary>Ends what lasts (refusal, dropped greetings, pending rules, armed cuts, drip and delay); stalled and muted connections stay so.</summary>
     public void Heal()
     {
         lock (_gate)
@@ -260,39 +290,6 @@ internal sealed partial class FaultProxy : IAsyncDisposable
         }
     }
 
-    private async Task RandomFaultsAsync(Random random, TimeSpan meanInterval, IReadOnlyList<Fault> faults, CancellationToken stopping)
-    {
-        try
-        {
-            while (!stopping.IsCancellationRequested)
-            {
-                await Task.Delay(meanInterval * (0.5 + random.NextDouble()), stopping);
-                var fault = faults[random.Next(faults.Count)];
-                var open = _open.Values.OrderBy(connection => connection.Id).ToList();
-                var pick = random.Next(Math.Max(1, open.Count));
-                // What lasts ends at the next pick, so that a random run never refuses for good.
-                Listen();
-                Volatile.Write(ref _dropGreeting, false);
-                switch (fault)
-                {
-                    case Fault.Refuse or Fault.DropGreeting:
-                        Inject(fault);
-                        break;
-                    default:
-                        if (open.Count > 0)
-                        {
-                            open[pick].Apply(fault);
-                        }
-                        break;
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // disposed
-        }
-    }
-
     /// <summary>The rule a client line sets off, if any (each fires once).</summary>
     private ClientLineRule? TakeRule(string line)
     {
@@ -325,10 +322,6 @@ internal sealed partial class FaultProxy : IAsyncDisposable
             connection.Dispose();
         }
         await _accepting;
-        if (_random is not null)
-        {
-            await _random;
-        }
         _stop.Dispose();
     }
 

@@ -164,6 +164,35 @@ public sealed class SyncFaultTests(ITestOutputHelper output)
         Assert.Single(stored);
     }
 
+    [Fact]
+    public async Task Mail_synced_under_random_faults_from_a_seed_is_stored_exactly_once_and_only_stored_mail_is_marked_read()
+    {
+        // A fixed seed: the same faults in the same order on every run (their moments depend on the machine).
+        const int Seed = 16;
+        await using var proxy = new FaultProxy(new IPEndPoint(IPAddress.Loopback, LocalStack.ImapPort));
+        await using var harness = await StartAsync(FaultTiming);
+        var user = await LocalStack.CreateMailUserAsync("chaos");
+        var subjects = new List<string>(await AppendHistoryAsync(user, 15));
+        var admin = NewId();
+        await harness.EnableAsync(admin, Through(proxy, user, Tracking(historicFrom: new DateOnly(2025, 1, 1), markAsRead: true)));
+
+        var faults = proxy.RandomFaultsAsync(Seed, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(15));
+        for (var i = 0; i < 10; i++)
+        {
+            var subject = $"delivered under faults {i}";
+            await MailClients.DeliverAsync(MailClients.Message("customer@elsewhere.test", user.Address, subject));
+            subjects.Add(subject);
+            await Task.Delay(TimeSpan.FromSeconds(1.5));
+        }
+        var picked = await faults;
+        output.WriteLine($"seed {Seed}: {string.Join(", ", picked)}\n{string.Join('\n', proxy.Injected)}");
+
+        // Healed: within a stalled command's timeout and the longest backoff, everything is in.
+        await harness.WaitForStoredAsync(admin, subjects.Count, CommandTimeout + MaxBackoff * 1.5 + IdleCheckInterval + Slack * 2);
+        await WaitForStateAsync(harness.Mailbox(admin), MailboxState.Idle);
+        await AssertEachStoredOnceAndOnlyStoredSeenAsync(harness, admin, user, subjects, notAMessage: null);
+    }
+
     /// <summary>Reconnected within the command timeout (a stall is noticed only by it) and the first pause of the backoff.</summary>
     private void AssertReconnectedInTime(FaultProxy proxy, Fault fault)
     {
