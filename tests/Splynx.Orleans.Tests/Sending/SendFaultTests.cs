@@ -87,6 +87,30 @@ public sealed class SendFaultTests(ITestOutputHelper output)
         Assert.Equal(1, await scenario.Harness.Database.ScalarAsync<int>($"SELECT attempts FROM mail_outbox WHERE admin_id = '{scenario.Admin}'"));
     }
 
+    [Fact]
+    public async Task An_smtp_connection_that_stalls_during_data_is_given_up_within_the_command_timeout_and_never_delivered()
+    {
+        var commandTimeout = TimeSpan.FromSeconds(3);
+        await using var scenario = await Scenario.StartAsync(new Dictionary<string, string?>
+        {
+            ["Mail:Send:CommandTimeout"] = commandTimeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
+        });
+        scenario.Smtp.InjectWhenClientSends(Middle, Fault.Stall);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var status = await scenario.SendAsync("stalled in the middle of DATA");
+
+        output.WriteLine($"{status.Status} after {clock.Elapsed.TotalSeconds:F1} s: {status.Error}\n{string.Join('\n', scenario.Smtp.Injected)}");
+        Assert.Contains(scenario.Smtp.Injected, line => line.Contains(Middle, StringComparison.Ordinal));
+        // Within the command timeout and the slack of a loaded machine, not the minute of the default.
+        Assert.True(clock.Elapsed < commandTimeout + TimeSpan.FromSeconds(15), $"settled after {clock.Elapsed.TotalSeconds:F1} s");
+        // The whole small message was written before the stall: "unknown" is the honest answer, "failed" a possible one, "sent" never.
+        Assert.Contains(status.Status, new[] { OutgoingStatus.Failed, OutgoingStatus.Unknown });
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Empty(await MailClients.InboxSubjectsAsync(scenario.Customer));
+        Assert.Equal(1, await scenario.Harness.Database.ScalarAsync<int>($"SELECT attempts FROM mail_outbox WHERE admin_id = '{scenario.Admin}'"));
+    }
+
     [Theory]
     [InlineData(Fault.Reset)]
     [InlineData(Fault.Stall)]
@@ -147,11 +171,11 @@ public sealed class SendFaultTests(ITestOutputHelper output)
         public string Admin { get; }
         public string CustomerId { get; }
 
-        public static async Task<Scenario> StartAsync()
+        public static async Task<Scenario> StartAsync(IReadOnlyDictionary<string, string?>? overrides = null)
         {
             var imap = new FaultProxy(new IPEndPoint(IPAddress.Loopback, LocalStack.ImapPort));
             var smtp = new FaultProxy(new IPEndPoint(IPAddress.Loopback, LocalStack.SmtpPort));
-            var harness = await MailboxHarness.StartAsync();
+            var harness = await MailboxHarness.StartAsync(overrides);
             var user = await LocalStack.CreateMailUserAsync("sendf");
             var customer = await LocalStack.CreateMailUserAsync("custf");
             var customerId = "cust-" + Guid.NewGuid().ToString("N")[..10];
