@@ -29,7 +29,11 @@ internal sealed partial class MailboxSynchronizer(
     // What the import needs to know of a message before fetching it (the envelope only to apply a deny list:
     // it is the costly part of a summary for the server and for MailKit).
     private const MessageSummaryItems CandidateItems =
-        MessageSummaryItems.UniqueId | MessageSummaryItems.Flags | MessageSummaryItems.InternalDate;
+        MessageSummaryItems.UniqueId | MessageSummaryItems.Flags | MessageSummaryItems.InternalDate | MessageSummaryItems.Size;
+
+    // MailKit holds a FETCH literal in memory whole before handing it over: a body larger than this is fetched in
+    // ranges of this size, each written to the spool file, so that a 100 MB message costs the silo 4 MB, not 100.
+    private const int LargeBodyRange = 4 * 1024 * 1024;
 
     // Consecutive failed sessions; reset only once a session has synced, so that a server that accepts
     // the login and then fails (refuses the INBOX, say) is retried with growing pauses too.
@@ -212,12 +216,22 @@ internal sealed partial class MailboxSynchronizer(
 
         // "Done" ends IDLE politely (DONE, then the server's OK); stopping cuts it short.
         using var done = new CancellationTokenSource(wait, time);
+        // MailKit's command timeout does not cover IDLE, not even the answer to DONE: a connection that stalled while idle
+        // (a NAT or a server that forgot it, without closing) would hold the mailbox forever. The answer is due within the
+        // command timeout, as for any other command.
+        using var answerDue = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
+        using var answerDueRegistration = done.Token.Register(() => answerDue.CancelAfter(options.CommandTimeout));
+        using var idleCancellation = CancellationTokenSource.CreateLinkedTokenSource(stopping, answerDue.Token);
         void EndIdle(object? sender, EventArgs e) => done.Cancel();
         var inbox = client.Inbox;
         inbox.CountChanged += EndIdle;
         try
         {
-            await client.IdleAsync(done.Token, stopping);
+            await client.IdleAsync(done.Token, idleCancellation.Token);
+        }
+        catch (OperationCanceledException) when (answerDue.IsCancellationRequested && !stopping.IsCancellationRequested)
+        {
+            throw new TimeoutException($"The server did not answer the end of IDLE within {options.CommandTimeout.TotalSeconds:0} s.");
         }
         finally
         {
@@ -417,11 +431,33 @@ internal sealed partial class MailboxSynchronizer(
         var imapFolder = (ImapFolder)folder;
         async Task Keep(ImapFolder _, int index, UniqueId uid, Stream stream, CancellationToken token) =>
             bodies[uid.Id] = await SpoolAsync(stream, token);
+        async Task FetchOne(IMessageSummary summary)
+        {
+            if (summary.Size > LargeBodyRange)
+            {
+                if (await FetchInRangesAsync(imapFolder, summary.UniqueId, stopping) is { } body)
+                {
+                    bodies[summary.UniqueId.Id] = body;
+                }
+            }
+            else
+            {
+                await imapFolder.GetStreamsAsync([summary.UniqueId], Keep, stopping);
+            }
+        }
         try
         {
             try
             {
-                await imapFolder.GetStreamsAsync(batch.Select(summary => summary.UniqueId).ToList(), Keep, stopping);
+                var small = batch.Where(summary => !(summary.Size > LargeBodyRange)).Select(summary => summary.UniqueId).ToList();
+                if (small.Count > 0)
+                {
+                    await imapFolder.GetStreamsAsync(small, Keep, stopping);
+                }
+                foreach (var large in batch.Where(summary => summary.Size > LargeBodyRange))
+                {
+                    await FetchOne(large);
+                }
             }
             catch (ImapCommandException)
             {
@@ -431,7 +467,7 @@ internal sealed partial class MailboxSynchronizer(
                 {
                     try
                     {
-                        await imapFolder.GetStreamsAsync([summary.UniqueId], Keep, stopping);
+                        await FetchOne(summary);
                     }
                     catch (ImapCommandException refused)
                     {
@@ -569,13 +605,44 @@ internal sealed partial class MailboxSynchronizer(
     private static async Task<Stream> SpoolAsync(Stream source, CancellationToken cancellationToken)
     {
         const long InMemoryLimit = 1024 * 1024;
-        Stream target = source.CanSeek && source.Length <= InMemoryLimit
-            ? new MemoryStream((int)source.Length)
-            : new FileStream(Path.Combine(Path.GetTempPath(), "splynx-" + Guid.NewGuid().ToString("N")), FileMode.CreateNew,
-                FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        Stream target = source.CanSeek && source.Length <= InMemoryLimit ? new MemoryStream((int)source.Length) : SpoolFile();
         await source.CopyToAsync(target, cancellationToken);
         target.Position = 0;
         return target;
+    }
+
+    private static FileStream SpoolFile() => new FileStream(Path.Combine(Path.GetTempPath(), "splynx-" + Guid.NewGuid().ToString("N")), FileMode.CreateNew,
+        FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+
+    /// <summary>A large body by ranges (<c>BODY.PEEK[]&lt;offset.count&gt;</c>) into a spool file; null if the message is gone.</summary>
+    private static async Task<Stream?> FetchInRangesAsync(ImapFolder folder, UniqueId uid, CancellationToken cancellationToken)
+    {
+        var target = SpoolFile();
+        try
+        {
+            while (true)
+            {
+                await using var range = await folder.GetStreamAsync(uid, checked((int)target.Length), LargeBodyRange, cancellationToken);
+                var before = target.Length;
+                await range.CopyToAsync(target, cancellationToken);
+                if (target.Length - before < LargeBodyRange)
+                {
+                    break;
+                }
+            }
+            target.Position = 0;
+            return target;
+        }
+        catch (MessageNotFoundException)
+        {
+            await target.DisposeAsync();
+            return null; // expunged meanwhile: left out, as in a batch
+        }
+        catch
+        {
+            await target.DisposeAsync();
+            throw;
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Mailbox {MailboxId}: sync failed ({Kind}); retrying after a pause")]

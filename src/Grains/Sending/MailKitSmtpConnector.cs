@@ -1,19 +1,17 @@
 using System.Net;
 using MailKit.Net.Smtp;
 using MailKit.Security;
+using Microsoft.Extensions.Options;
 using Splynx.Orleans.Mailbox;
 
 namespace Splynx.Orleans.Sending;
 
 /// <summary>Connects to the real server with MailKit over TCP, with the one SASL mechanism the admin chose.</summary>
-internal sealed class MailKitSmtpConnector(MailServerTrust trust) : ISmtpConnector
+internal sealed class MailKitSmtpConnector(MailServerTrust trust, IOptions<SendOptions> options) : ISmtpConnector
 {
-    /// <summary>How long a single command may wait for the server.</summary>
-    public static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
-
     public async Task<SmtpClient> ConnectAsync(SmtpEndpoint endpoint, CancellationToken cancellationToken)
     {
-        var client = trust.Configure(new SmtpClient(), CommandTimeout, endpoint.DontValidateCertificate);
+        var client = trust.Configure(new SmtpClient(), options.Value.CommandTimeout, endpoint.DontValidateCertificate);
         try
         {
             await client.ConnectAsync(endpoint.Server, endpoint.Port, ToSocketOptions(endpoint.Security), cancellationToken);

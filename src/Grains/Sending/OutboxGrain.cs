@@ -205,6 +205,15 @@ public sealed partial class OutboxGrain(
                 return; // settled meanwhile
             }
             var failure = await HandOverAsync(endpoint, message);
+            if (failure is { MayHaveBeenSent: true } unknown)
+            {
+                // The server may have accepted it: it stays held as sent mail, and is never handed over again.
+                var error = $"{unknown.Message} The whole message had been handed over, so it may or may not have been sent. " +
+                    "Check with the recipient before sending it again.";
+                await outbox.MarkUnknownAsync(id, error, CancellationToken.None);
+                await TellSenderAsync(new EmailStatusEvent(customerId, Id(id), OutgoingStatus.Unknown, error));
+                return;
+            }
             if (failure is { } failed)
             {
                 await outbox.MarkFailedAsync(id, failed.Message, CancellationToken.None);
@@ -294,8 +303,12 @@ public sealed partial class OutboxGrain(
     private static string? FirstAddress(params string?[] candidates) =>
         candidates.Select(candidate => candidate?.Trim()).FirstOrDefault(candidate => candidate is not null && MailAddressRules.IsAddress(candidate));
 
-    /// <summary>Hands the message to the server once; null when accepted, else what went wrong.</summary>
-    private async Task<(MailErrorKind Kind, string Message)?> HandOverAsync(SmtpEndpoint endpoint, MimeMessage message)
+    /// <summary>
+    /// Hands the message to the server once; null when accepted, else what went wrong, and whether the server may have
+    /// accepted it all the same: the connection failed after the whole message was written and before the server's answer
+    /// arrived (a server that answered with a refusal has not).
+    /// </summary>
+    private async Task<(MailErrorKind Kind, string Message, bool MayHaveBeenSent)?> HandOverAsync(SmtpEndpoint endpoint, MimeMessage message)
     {
         using var timeout = new CancellationTokenSource(SendTimeout);
         SmtpClient client;
@@ -305,17 +318,20 @@ public sealed partial class OutboxGrain(
         }
         catch (Exception exception)
         {
-            return SmtpErrors.Describe(exception, endpoint.Server, endpoint.Port);
+            var (kind, text) = SmtpErrors.Describe(exception, endpoint.Server, endpoint.Port);
+            return (kind, text, false);
         }
         using (client)
         {
+            var handedOver = new HandedOver();
             try
             {
-                await client.SendAsync(message, timeout.Token);
+                await client.SendAsync(message, timeout.Token, handedOver);
             }
             catch (Exception exception)
             {
-                return SmtpErrors.Describe(exception, endpoint.Server, endpoint.Port);
+                var (kind, text) = SmtpErrors.Describe(exception, endpoint.Server, endpoint.Port);
+                return (kind, text, handedOver.Whole && exception is not SmtpCommandException);
             }
             try
             {
@@ -328,6 +344,17 @@ public sealed partial class OutboxGrain(
             }
         }
         return null;
+    }
+
+    /// <summary>Whether MailKit wrote the whole message to the connection (DATA or BDAT), from its progress reports.</summary>
+    private sealed class HandedOver : MailKit.ITransferProgress
+    {
+        public bool Whole { get; private set; }
+
+        public void Report(long bytesTransferred, long totalSize) => Whole = bytesTransferred >= totalSize;
+
+        // Without the size, any byte written may have been the last.
+        public void Report(long bytesTransferred) => Whole = bytesTransferred > 0;
     }
 
     /// <summary>Stores the email as outgoing mail at once, under the outbox's synthetic location; returns its stored id.</summary>

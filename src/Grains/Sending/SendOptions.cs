@@ -7,4 +7,7 @@ public sealed class SendOptions
 
     /// <summary>Emails (test emails included) one admin may send per minute.</summary>
     public int PerMinute { get; set; } = 30;
+
+    /// <summary>How long one SMTP command (the greeting, the login and the message's transfer included) may wait for the server.</summary>
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(60);
 }

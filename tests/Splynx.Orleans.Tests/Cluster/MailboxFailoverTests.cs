@@ -99,7 +99,7 @@ public sealed class MailboxFailoverTests(ITestOutputHelper output)
     public async Task Two_silos_share_one_connect_limit_per_mail_server()
     {
         const int perSecond = 4;
-        await using var relay = new CountingTcpRelay(new IPEndPoint(IPAddress.Loopback, LocalStack.ImapPort));
+        await using var relay = new FaultProxy(new IPEndPoint(IPAddress.Loopback, LocalStack.ImapPort));
         await using var harness = await MailboxHarness.StartAsync(
             new Dictionary<string, string?> { ["Mail:Sync:ConnectsPerSecond"] = perSecond.ToString(CultureInfo.InvariantCulture) }, silos: 2);
         var users = await CreateUsersAsync(24);

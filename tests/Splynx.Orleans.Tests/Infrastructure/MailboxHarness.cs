@@ -106,6 +106,16 @@ internal sealed class MailboxHarness : IAsyncDisposable
         return summaries.Single(summary => summary.Envelope?.Subject == subject).Flags.GetValueOrDefault();
     }
 
+    /// <summary>The UIDs of the user's INBOX messages marked \Seen on the server, in order.</summary>
+    public static async Task<IReadOnlyList<long>> SeenUidsAsync(MailUser user)
+    {
+        using var imap = await MailClients.ImapAsync(user);
+        await imap.Inbox.OpenAsync(FolderAccess.ReadOnly);
+        var summaries = await imap.Inbox.FetchAsync(0, -1, MessageSummaryItems.UniqueId | MessageSummaryItems.Flags);
+        await imap.DisconnectAsync(quit: true);
+        return [.. summaries.Where(summary => summary.Flags.GetValueOrDefault().HasFlag(MessageFlags.Seen)).Select(summary => (long)summary.UniqueId.Id).Order()];
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Cluster.DisposeAsync();

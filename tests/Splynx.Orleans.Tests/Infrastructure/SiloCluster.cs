@@ -113,6 +113,9 @@ internal sealed class SiloCluster(TestDatabase database, IReadOnlyDictionary<str
     public Task<long> ActiveSilosInMembershipTableAsync() =>
         database.ScalarAsync<long>($"SELECT count(*) FROM orleans_membership WHERE deployment_id = '{_clusterId}' AND status = 3");
 
+    /// <summary>The operating system's ids of the silo processes, in the order they were started.</summary>
+    public IReadOnlyList<int> ProcessIds => [.. _silos.Select(silo => silo.Process.Id)];
+
     /// <summary>What the silos logged (warnings and errors), to explain a failure.</summary>
     public string Output => string.Join("\n", _silos.Select(silo => $"--- silo {silo.Endpoint} ---\n{silo.Process.Output}"));
 

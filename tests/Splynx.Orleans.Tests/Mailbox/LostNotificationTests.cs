@@ -16,7 +16,7 @@ public sealed class LostNotificationTests(ITestOutputHelper output)
     [Fact]
     public async Task Mail_whose_idle_notification_was_lost_is_stored_within_the_idle_check()
     {
-        await using var relay = new CountingTcpRelay(new IPEndPoint(IPAddress.Loopback, LocalStack.ImapPort), dropIdleNotifications: true);
+        await using var relay = new FaultProxy(new IPEndPoint(IPAddress.Loopback, LocalStack.ImapPort)) { DropIdleNotifications = true };
         await using var harness = await MailboxHarness.StartAsync(new Dictionary<string, string?>
         {
             // Nothing else would bring the mailbox to look before the test gives up.

@@ -96,13 +96,4 @@ public sealed class RealMailCorpusTests
         await imap.DisconnectAsync(quit: true);
         return uids;
     }
-
-    private static async Task<List<long>> SeenUidsAsync(MailUser user)
-    {
-        using var imap = await MailClients.ImapAsync(user);
-        await imap.Inbox.OpenAsync(FolderAccess.ReadOnly);
-        var summaries = await imap.Inbox.FetchAsync(0, -1, MessageSummaryItems.UniqueId | MessageSummaryItems.Flags);
-        await imap.DisconnectAsync(quit: true);
-        return [.. summaries.Where(summary => summary.Flags.GetValueOrDefault().HasFlag(MessageFlags.Seen)).Select(summary => (long)summary.UniqueId.Id).Order()];
-    }
 }

@@ -1,5 +1,6 @@
 using MailKit.Security;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using Splynx.Orleans.Mailbox;
 using Splynx.Orleans.Sending;
 
@@ -11,7 +12,7 @@ namespace Splynx.Orleans.Tests.Sending;
 /// </summary>
 public sealed class CramMd5Tests
 {
-    private static readonly MailKitSmtpConnector Connector = new(new MailServerTrust(new ConfigurationBuilder().Build()));
+    private static readonly MailKitSmtpConnector Connector = new(new MailServerTrust(new ConfigurationBuilder().Build()), Options.Create(new SendOptions()));
 
     [Fact]
     public async Task The_right_password_logs_in_with_cram_md5_without_sending_it()

@@ -1,17 +1,17 @@
 using MailKit.Net.Imap;
 using MailKit.Security;
+using Microsoft.Extensions.Options;
 
 namespace Splynx.Orleans.Mailbox.Imap;
 
 /// <summary>Connects to the real server with MailKit over TCP.</summary>
-internal sealed class MailKitImapConnector(MailServerTrust trust) : IImapConnector
+internal sealed class MailKitImapConnector(MailServerTrust trust, IOptions<MailSyncOptions> options) : IImapConnector
 {
-    /// <summary>How long a single command may wait for the server before the connection is presumed dead.</summary>
-    public static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
-
     public async Task<ImapClient> ConnectAsync(ImapEndpoint endpoint, CancellationToken cancellationToken)
     {
-        var client = trust.Configure(new ImapClient(), CommandTimeout, endpoint.DontValidateCertificate);
+        // The command timeout covers the greeting, STARTTLS and the login too: a server that accepts the connection and
+        // then says nothing is given up on as soon as one that stalls under a command.
+        var client = trust.Configure(new ImapClient(), options.Value.CommandTimeout, endpoint.DontValidateCertificate);
         try
         {
             await client.ConnectAsync(endpoint.Server, endpoint.Port, ToSocketOptions(endpoint.Security), cancellationToken);

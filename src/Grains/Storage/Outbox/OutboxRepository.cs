@@ -49,6 +49,10 @@ public sealed class OutboxRepository(NpgsqlDataSource dataSource, MailboxAccessR
     public Task<bool> MarkSentAsync(long id, CancellationToken cancellationToken) =>
         UpdateAsync(id, "sent", null, "status = 'sending'", incrementAttempts: false, cancellationToken);
 
+    /// <summary>Handed over, but the server's answer never came: it may have gone out, and is never sent again.</summary>
+    public Task<bool> MarkUnknownAsync(long id, string error, CancellationToken cancellationToken) =>
+        UpdateAsync(id, "unknown", error, "status = 'sending'", incrementAttempts: false, cancellationToken);
+
     public Task<bool> MarkFailedAsync(long id, string error, CancellationToken cancellationToken) =>
         UpdateAsync(id, "failed", error, "status IN ('queued', 'sending')", incrementAttempts: false, cancellationToken);
 
