@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using MailKit.Security;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using Splynx.Orleans.Mailbox;
 using Splynx.Orleans.Mailbox.Imap;
 using Splynx.Orleans.OAuth;
@@ -45,7 +46,7 @@ public sealed class OAuthTokenClientTests
         using var tokens = new OAuthTokenClient(TimeProvider.System);
         var refreshed = await tokens.RefreshAsync(application, first.RefreshToken!, CancellationToken.None);
         var subject = "sent with a grant " + Guid.NewGuid();
-        var connector = new MailKitSmtpConnector(new MailServerTrust(new ConfigurationBuilder().Build()));
+        var connector = new MailKitSmtpConnector(new MailServerTrust(new ConfigurationBuilder().Build()), Options.Create(new SendOptions()));
         // Auth says plain, as a mailbox switched from a password might: the access token decides the mechanism.
         var endpoint = new SmtpEndpoint(LocalStack.MailHost, LocalStack.SubmissionPort, SmtpSecurity.StartTls, SmtpAuth.Plain,
             DontValidateCertificate: true, user.Address, refreshed.AccessToken, MailCredentialKind.AccessToken);
@@ -115,7 +116,7 @@ public sealed class OAuthTokenClientTests
 
     private static async Task LoginAsync(MailUser user, string accessToken)
     {
-        var connector = new MailKitImapConnector(new MailServerTrust(new ConfigurationBuilder().Build()));
+        var connector = new MailKitImapConnector(new MailServerTrust(new ConfigurationBuilder().Build()), Options.Create(new MailSyncOptions()));
         var endpoint = new ImapEndpoint(LocalStack.MailHost, LocalStack.ImapPort, ImapSecurity.StartTls, DontValidateCertificate: true,
             user.Address, accessToken, MailCredentialKind.AccessToken);
         using var client = await connector.ConnectAsync(endpoint, CancellationToken.None);
