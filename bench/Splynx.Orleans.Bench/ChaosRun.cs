@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
 using Dapper;
 using MailKit;
 using MailKit.Net.Imap;
@@ -9,6 +10,7 @@ using MailKit.Search;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Splynx.Orleans.Mailbox;
+using Splynx.Orleans.Tests.Infrastructure;
 
 namespace Splynx.Orleans.Bench;
 
@@ -16,7 +18,9 @@ namespace Splynx.Orleans.Bench;
 /// <c>scripts/chaos.sh</c> (not a test): three silos and a web host on the local stack with N mailboxes (mark as read
 /// on) while mail flows at a steady rate to random mailboxes; for the given minutes, faults at random (seeded): a silo
 /// killed (SIGKILL) or stopped (SIGTERM) and replaced, Dovecot restarted, connections cut (the server closes the
-/// sessions of a few users). Then the cluster settles and the run is audited against what Postfix accepted: lost,
+/// sessions of a few users); and all along, every few seconds, one of the mailboxes' IMAP connections (they go through
+/// the tests' <see cref="FaultProxy"/>) refused, reset, stalled, dripped, cut in a literal or in IDLE, delayed, its
+/// greeting dropped or its answers lost. Then the cluster settles and the run is audited against what Postfix accepted: lost,
 /// duplicated, marked read on the server but not stored, left in quarantine, mailboxes not idle. Exit code 1 on
 /// any loss, duplicate or unstored \Seen.
 /// </summary>
@@ -27,7 +31,7 @@ internal static class ChaosRun
     private const int SiloCount = 3;
     private static readonly TimeSpan SettleLimit = TimeSpan.FromMinutes(8);
 
-    private enum Fault { KillSilo, StopSilo, RestartDovecot, CutConnections }
+    private enum ChaosFault { KillSilo, StopSilo, RestartDovecot, CutConnections }
 
     public static async Task<int> RunAsync(int minutes, int mailboxes, double messagesPerSecond, int seed)
     {
@@ -69,6 +73,8 @@ internal static class ChaosRun
             using var clientHost = await ScaleBenchmark.ConnectClientAsync(connectionString, database);
             var grains = clientHost.Services.GetRequiredService<IGrainFactory>();
             await using var dataSource = NpgsqlDataSource.Create(connectionString);
+            // The mailboxes talk to Dovecot through the proxy, in plain text so that it can cut literals and IDLE.
+            await using var proxy = new FaultProxy(new IPEndPoint(IPAddress.Parse(stack["STACK_IMAP_HOST"]), stack.Port("STACK_IMAP_PORT")));
 
             Console.WriteLine("Enabling the mailboxes (all mail, mark as read) ...");
             await Parallel.ForEachAsync(users, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (user, _) =>
@@ -77,7 +83,7 @@ internal static class ChaosRun
                 {
                     Tracking = new TrackingSettings(true, ProcessMode.All, null, MarkAsRead: true, []),
                     Credentials = new CredentialsSettings(user, password, false),
-                    Imap = new ImapSettings(stack["STACK_IMAP_HOST"], stack.Port("STACK_IMAPS_PORT"), ImapSecurity.Ssl, DontValidateCertificate: true, null),
+                    Imap = new ImapSettings("127.0.0.1", proxy.Port, ImapSecurity.None, DontValidateCertificate: false, null),
                 });
                 if (!saved.Succeeded)
                 {
@@ -90,20 +96,21 @@ internal static class ChaosRun
             using var stopMail = new CancellationTokenSource();
             var delivered = new ConcurrentBag<(string User, string Subject)>();
             var mail = DeliverSteadilyAsync(stack, users, run, messagesPerSecond, seed, delivered, stopMail.Token);
-            var faults = new Dictionary<Fault, int>();
+            var faults = new Dictionary<ChaosFault, int>();
+            var connectionFaults = proxy.RandomFaultsAsync(seed + 2, TimeSpan.FromSeconds(3), TimeSpan.FromMinutes(minutes));
             var clock = Stopwatch.StartNew();
             while (clock.Elapsed < TimeSpan.FromMinutes(minutes))
             {
                 await Task.Delay(TimeSpan.FromSeconds(15 + random.Next(30)));
-                var fault = (Fault)random.Next(4);
+                var fault = (ChaosFault)random.Next(4);
                 faults[fault] = faults.GetValueOrDefault(fault) + 1;
                 Console.WriteLine($"  {clock.Elapsed:mm\\:ss}  {fault}  ({delivered.Count} messages accepted so far)");
                 switch (fault)
                 {
-                    case Fault.KillSilo or Fault.StopSilo:
+                    case ChaosFault.KillSilo or ChaosFault.StopSilo:
                         var victim = silos[random.Next(silos.Count)];
                         silos.Remove(victim);
-                        if (fault == Fault.KillSilo)
+                        if (fault == ChaosFault.KillSilo)
                         {
                             victim.Kill();
                         }
@@ -115,10 +122,10 @@ internal static class ChaosRun
                         await Task.Delay(TimeSpan.FromSeconds(5 + random.Next(15)));
                         silos.Add(await SiloProcess.StartAsync(stack, environment, connectionString));
                         break;
-                    case Fault.RestartDovecot:
+                    case ChaosFault.RestartDovecot:
                         await StackCommandAsync(stack, "restart-imap");
                         break;
-                    case Fault.CutConnections:
+                    case ChaosFault.CutConnections:
                         foreach (var user in users.OrderBy(_ => random.Next()).Take(Math.Max(1, mailboxes / 10)))
                         {
                             await StackCommandAsync(stack, "kick", user);
@@ -128,6 +135,7 @@ internal static class ChaosRun
             }
             await stopMail.CancelAsync();
             await mail;
+            var onConnections = await connectionFaults;
 
             Console.WriteLine($"Faults over after {clock.Elapsed:mm\\:ss}; {delivered.Count} messages accepted. Waiting for the cluster to settle ...");
             var expected = delivered.ToList();
@@ -153,6 +161,7 @@ internal static class ChaosRun
             Console.WriteLine();
             Console.WriteLine($"Chaos audit: {mailboxes} mailboxes, 3 silos, {minutes} min, seed {seed}, settled in {settle.Elapsed.TotalSeconds:N0} s");
             Console.WriteLine($"{"faults",-36}{string.Join(", ", faults.OrderBy(f => f.Key).Select(f => $"{f.Key} {f.Value}"))}");
+            Console.WriteLine($"{"faults on single connections",-36}{string.Join(", ", onConnections.GroupBy(f => f).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count()}"))}");
             Console.WriteLine($"{"messages accepted by Postfix",-36}{expected.Count,8}");
             Console.WriteLine($"{"stored",-36}{stored.Count,8}");
             Console.WriteLine($"{"lost",-36}{missing,8}");
