@@ -134,20 +134,39 @@ public sealed partial class MailboxGrain(
 
     public async Task<SettingsUpdateResult> UpdateSettingsAsync(MailSettings settings)
     {
-        var errors = MailSettingsValidator.Validate(settings, state.State.ProtectedPassword is not null, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime));
+        var credentials = settings.Credentials;
+        var applicationId = credentials.OAuthApplicationId?.Trim();
+        // A grant belongs to the application that issued it: another application needs another sign-in.
+        var keepsGrant = applicationId is not null && state.State.ProtectedRefreshToken is not null
+            && string.Equals(applicationId, Settings.Credentials.OAuthApplicationId, StringComparison.Ordinal);
+        var errors = MailSettingsValidator.Validate(settings, state.State.ProtectedPassword is not null,
+            DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime), keepsGrant);
         if (errors.Count > 0)
         {
             return new SettingsUpdateResult(null, errors);
         }
 
         var previous = Settings;
-        if (!string.IsNullOrEmpty(settings.Credentials.Password))
+        if (!string.IsNullOrEmpty(credentials.Password))
         {
-            state.State.ProtectedPassword = secrets.Protect(settings.Credentials.Password);
+            state.State.ProtectedPassword = secrets.Protect(credentials.Password);
+        }
+        if (applicationId is null)
+        {
+            state.State.ProtectedRefreshToken = null;
+        }
+        else if (!string.IsNullOrEmpty(credentials.RefreshToken))
+        {
+            state.State.ProtectedRefreshToken = secrets.Protect(credentials.RefreshToken);
+        }
+        else if (!keepsGrant)
+        {
+            state.State.ProtectedRefreshToken = null;
         }
         var saved = Normalize(settings) with
         {
-            Credentials = new CredentialsSettings(settings.Credentials.Username.Trim(), null, state.State.ProtectedPassword is not null),
+            Credentials = new CredentialsSettings(credentials.Username.Trim(), null, state.State.ProtectedPassword is not null,
+                applicationId, null, state.State.ProtectedRefreshToken is not null),
         };
         if (IsOtherAccount(previous, saved))
         {
