@@ -66,6 +66,36 @@ public sealed class MailboxGrantTests
         Assert.Equal((MailboxState.Error, MailErrorKind.Auth), (later.State, later.ErrorKind));
     }
 
+    [Fact]
+    public async Task The_outbox_sends_over_smtp_with_the_grants_access_token_and_fails_as_auth_once_it_is_revoked()
+    {
+        await using var harness = await StartAsync();
+        var (user, applicationId, refreshToken) = await SignedInAsync(harness);
+        var recipient = await LocalStack.CreateMailUserAsync("grantr");
+        var admin = "admin-" + Guid.NewGuid().ToString("N")[..10];
+        // The SMTP mechanism says plain, as for a password: the grant decides XOAUTH2.
+        await harness.EnableAsync(admin, SettingsFor(user, TrackingSettings.Default) with
+        {
+            Credentials = new CredentialsSettings(user.Address, null, false, applicationId, refreshToken),
+            Smtp = new SmtpSettings(true, null, false, LocalStack.MailHost, LocalStack.SubmissionPort, SmtpSecurity.StartTls, SmtpAuth.Plain,
+                DontValidateCertificate: true),
+        });
+        var outbox = harness.Client.GetGrain<Splynx.Orleans.Sending.IOutboxGrain>(admin);
+
+        var sent = await outbox.SendTestEmailAsync(recipient.Address, user.Address);
+
+        Assert.True(sent.Ok, sent.Error);
+        await Eventually.ReturnsAsync(() => MailClients.InboxSubjectsAsync(recipient), found => found.Any(subject => subject.Contains("Test email from Splynx", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30), "the test email sent with the grant in the recipient's INBOX");
+
+        await (await TestIdentityProvider.GetAsync()).RevokeTokensOfAsync(user.Address);
+        await Task.Delay(AccessTokenLifetime + TimeSpan.FromSeconds(1));
+
+        var refused = await outbox.TestSmtpAsync();
+        Assert.False(refused.Ok);
+        Assert.Equal(MailErrorKind.Auth, refused.ErrorKind);
+    }
+
     /// <summary>A stack mail user known to the provider, a registration of it in the silo, and a grant's refresh token.</summary>
     private static async Task<(MailUser User, string ApplicationId, string RefreshToken)> SignedInAsync(MailboxHarness harness)
     {
