@@ -60,19 +60,31 @@ public sealed record AccessSettings([property: Id(0)] IReadOnlyList<string> Admi
 }
 
 /// <summary>
-/// The mail account (S7). <see cref="Password"/> is only ever an input: null keeps the saved one,
-/// and every read answers null with <see cref="HasPassword"/> instead.
+/// The mail account (S7): signed in with a password, or with an OAuth2 grant when <see cref="OAuthApplicationId"/>
+/// names a registered <c>OAuthApplication</c> (the <see cref="Username"/> is then the account's address).
+/// <see cref="Password"/> and <see cref="RefreshToken"/> are only ever inputs: null keeps the saved one, and every
+/// read answers null with <see cref="HasPassword"/> / <see cref="HasGrant"/> instead.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("splynx.mailbox.CredentialsSettings")]
 public sealed record CredentialsSettings(
     [property: Id(0)] string Username,
     [property: Id(1)] string? Password,
-    [property: Id(2)] bool HasPassword)
+    [property: Id(2)] bool HasPassword,
+    [property: Id(3)] string? OAuthApplicationId = null,
+    [property: Id(4)] string? RefreshToken = null,
+    [property: Id(5)] bool HasGrant = false)
 {
     public static CredentialsSettings Default => new("", null, false);
 
-    /// <summary>Never show the password, even to a debugger or a log.</summary>
-    public override string ToString() => $"CredentialsSettings {{ Username = {Username}, HasPassword = {HasPassword} }}";
+    /// <summary>The account signs in with an OAuth2 grant instead of a password.</summary>
+    public bool UsesOAuth => OAuthApplicationId is not null;
+
+    /// <summary>Whatever this kind of credentials needs to log in is saved.</summary>
+    public bool HasSecret => UsesOAuth ? HasGrant : HasPassword;
+
+    /// <summary>Never show the password or the refresh token, even to a debugger or a log.</summary>
+    public override string ToString() =>
+        $"CredentialsSettings {{ Username = {Username}, HasPassword = {HasPassword}, OAuthApplicationId = {OAuthApplicationId}, HasGrant = {HasGrant} }}";
 }
 
 /// <summary>IMAP server (S8).</summary>
@@ -119,5 +131,5 @@ public sealed record MailSettings(
         new(TrackingSettings.Default, AccessSettings.Default, CredentialsSettings.Default, ImapSettings.Default, SmtpSettings.Default);
 
     /// <summary>IMAP counts as configured once a server and credentials are saved (the S6 rule for delegates).</summary>
-    public bool HasImapConfigured => Imap.Server.Length > 0 && Credentials.Username.Length > 0 && Credentials.HasPassword;
+    public bool HasImapConfigured => Imap.Server.Length > 0 && Credentials.Username.Length > 0 && Credentials.HasSecret;
 }

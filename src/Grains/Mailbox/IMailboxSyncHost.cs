@@ -9,8 +9,12 @@ internal interface IMailboxSyncHost
 
     MailSettings Settings { get; }
 
-    /// <summary>The account password in clear, decrypted for this connection only.</summary>
-    string Password { get; }
+    /// <summary>
+    /// What the next login presents, in clear for this connection only: the account password, or an access token
+    /// of the account's OAuth grant (renewed when due; <see cref="OAuth.OAuthGrantRejectedException"/> when the
+    /// provider refuses the grant).
+    /// </summary>
+    Task<string> GetLoginSecretAsync(CancellationToken cancellationToken);
 
     /// <summary>The earliest instant the import covers: the historic date, or when processing was first enabled.</summary>
     DateTimeOffset ImportStart { get; }

@@ -9,7 +9,8 @@ public static class MailSettingsValidator
     /// <param name="settings">The settings as they would be saved.</param>
     /// <param name="hasSavedPassword">A password is already stored, so leaving it out keeps it.</param>
     /// <param name="today">Today's date, for the historic start date.</param>
-    public static IReadOnlyDictionary<string, string[]> Validate(MailSettings settings, bool hasSavedPassword, DateOnly today)
+    /// <param name="hasSavedGrant">A refresh token for the settings' OAuth application is already stored.</param>
+    public static IReadOnlyDictionary<string, string[]> Validate(MailSettings settings, bool hasSavedPassword, DateOnly today, bool hasSavedGrant = false)
     {
         var errors = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         void Add(string field, string message)
@@ -49,7 +50,22 @@ public static class MailSettingsValidator
         {
             Add("credentials.username", "is required to sync or send mail");
         }
-        if (needsAccount && string.IsNullOrEmpty(credentials.Password) && !hasSavedPassword)
+        if (credentials.UsesOAuth)
+        {
+            if (!string.IsNullOrWhiteSpace(credentials.Username) && !MailAddressRules.IsAddress(credentials.Username.Trim()))
+            {
+                Add("credentials.username", "must be the account's email address when signing in with OAuth");
+            }
+            if (string.IsNullOrWhiteSpace(credentials.OAuthApplicationId))
+            {
+                Add("credentials.oauthApplicationId", "is required to sign in with OAuth");
+            }
+            else if (needsAccount && string.IsNullOrEmpty(credentials.RefreshToken) && !hasSavedGrant)
+            {
+                Add("credentials.oauthApplicationId", "Sign in with the provider first: no grant is saved for this application");
+            }
+        }
+        else if (needsAccount && string.IsNullOrEmpty(credentials.Password) && !hasSavedPassword)
         {
             Add("credentials.password", "is required to sync or send mail");
         }

@@ -5,6 +5,7 @@ using Orleans.Utilities;
 using Orleans.Runtime.Placement;
 using Splynx.Orleans.Mailbox.Imap;
 using Splynx.Orleans.Mailbox.Presence;
+using Splynx.Orleans.OAuth;
 using Splynx.Orleans.Secrets;
 using Splynx.Orleans.Sending;
 using Splynx.Orleans.Storage.Messages;
@@ -26,6 +27,7 @@ public sealed partial class MailboxGrain(
     MailboxPresencePublisher presence,
     IOptions<MailSyncOptions> syncOptions,
     ILocalSiloDetails silo,
+    OAuthTokenClient tokenClient,
     TimeProvider time,
     ILogger<MailboxGrain> logger)
     : Grain, IMailboxGrain, IMailboxSendingAccount, IMailboxPlacement, IRemindable, IMailboxSyncHost, IGrainMigrationParticipant, IDisposable
@@ -37,6 +39,7 @@ public sealed partial class MailboxGrain(
     private static readonly TimeSpan LastSyncPublishInterval = TimeSpan.FromMinutes(1);
 
     private readonly ObserverManager<IMailboxObserver> _observers = new(TimeSpan.FromMinutes(5), logger);
+    private readonly GrantAccessToken _accessToken = new(tokenClient, time);
     // Writes of the state come from calls and from the sync loop; one at a time keeps the ETag straight.
     private readonly SemaphoreSlim _stateWrite = new(1, 1);
     private CancellationTokenSource? _syncStop;
@@ -115,8 +118,11 @@ public sealed partial class MailboxGrain(
         }
     }
 
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        StopRenewingAccessToken();
         await StopSyncAsync();
+    }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
@@ -134,20 +140,39 @@ public sealed partial class MailboxGrain(
 
     public async Task<SettingsUpdateResult> UpdateSettingsAsync(MailSettings settings)
     {
-        var errors = MailSettingsValidator.Validate(settings, state.State.ProtectedPassword is not null, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime));
+        var credentials = settings.Credentials;
+        var applicationId = credentials.OAuthApplicationId?.Trim();
+        // A grant belongs to the application that issued it: another application needs another sign-in.
+        var keepsGrant = applicationId is not null && state.State.ProtectedRefreshToken is not null
+            && string.Equals(applicationId, Settings.Credentials.OAuthApplicationId, StringComparison.Ordinal);
+        var errors = MailSettingsValidator.Validate(settings, state.State.ProtectedPassword is not null,
+            DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime), keepsGrant);
         if (errors.Count > 0)
         {
             return new SettingsUpdateResult(null, errors);
         }
 
         var previous = Settings;
-        if (!string.IsNullOrEmpty(settings.Credentials.Password))
+        if (!string.IsNullOrEmpty(credentials.Password))
         {
-            state.State.ProtectedPassword = secrets.Protect(settings.Credentials.Password);
+            state.State.ProtectedPassword = secrets.Protect(credentials.Password);
+        }
+        if (applicationId is null)
+        {
+            state.State.ProtectedRefreshToken = null;
+        }
+        else if (!string.IsNullOrEmpty(credentials.RefreshToken))
+        {
+            state.State.ProtectedRefreshToken = secrets.Protect(credentials.RefreshToken);
+        }
+        else if (!keepsGrant)
+        {
+            state.State.ProtectedRefreshToken = null;
         }
         var saved = Normalize(settings) with
         {
-            Credentials = new CredentialsSettings(settings.Credentials.Username.Trim(), null, state.State.ProtectedPassword is not null),
+            Credentials = new CredentialsSettings(credentials.Username.Trim(), null, state.State.ProtectedPassword is not null,
+                applicationId, null, state.State.ProtectedRefreshToken is not null),
         };
         if (IsOtherAccount(previous, saved))
         {
@@ -160,6 +185,11 @@ public sealed partial class MailboxGrain(
             state.State.ProcessingStartedAt = time.GetUtcNow();
         }
         state.State.ImportedFrom ??= saved.Tracking.Enabled ? DateOnly.FromDateTime(ImportStartFor(saved).UtcDateTime) : null;
+        if (!string.IsNullOrEmpty(credentials.RefreshToken) || !keepsGrant || IsOtherAccount(previous, saved))
+        {
+            StopRenewingAccessToken();
+            _accessToken.Forget();
+        }
         state.State.Settings = saved;
         await SaveStateAsync();
         await access.RecordAsync(MailboxId, saved.HasImapConfigured, saved.Access.AdminIds, CancellationToken.None);
@@ -185,7 +215,28 @@ public sealed partial class MailboxGrain(
     public async Task<FolderListResult> LoadFoldersAsync(MailSettings? candidate, CancellationToken cancellationToken)
     {
         var settings = candidate ?? Settings;
-        var password = string.IsNullOrEmpty(settings.Credentials.Password) ? Password : settings.Credentials.Password;
+        string password;
+        if (settings.Credentials.UsesOAuth)
+        {
+            if (!string.Equals(settings.Credentials.OAuthApplicationId?.Trim(), Settings.Credentials.OAuthApplicationId, StringComparison.Ordinal)
+                || state.State.ProtectedRefreshToken is null)
+            {
+                return new FolderListResult(new ConnectionTestResult(false, "Sign in with the provider first.", MailErrorKind.Auth), [], null);
+            }
+            try
+            {
+                password = await AccessTokenAsync(cancellationToken);
+            }
+            catch (Exception exception) when (exception is OAuthGrantRejectedException or HttpRequestException)
+            {
+                var (kind, message) = MailErrors.Describe(exception, settings.Imap.Server, settings.Imap.Port);
+                return new FolderListResult(new ConnectionTestResult(false, message, kind), [], null);
+            }
+        }
+        else
+        {
+            password = string.IsNullOrEmpty(settings.Credentials.Password) ? Password : settings.Credentials.Password;
+        }
         if (string.IsNullOrWhiteSpace(settings.Imap.Server) || string.IsNullOrWhiteSpace(settings.Credentials.Username) || password.Length == 0)
         {
             return new FolderListResult(
@@ -264,8 +315,25 @@ public sealed partial class MailboxGrain(
 
     public Task NotifyChangedAsync(IReadOnlyList<string> messageIds) => NotifyWithSummariesAsync(MessageEventKind.Changed, messageIds);
 
-    public Task<MailSettings> GetSettingsForSendingAsync() =>
-        Task.FromResult(Settings with { Credentials = Settings.Credentials with { Password = Password } });
+    public async Task<MailSettings> GetSettingsForSendingAsync()
+    {
+        if (!Settings.Credentials.UsesOAuth)
+        {
+            return Settings with { Credentials = Settings.Credentials with { Password = Password } };
+        }
+        string token;
+        try
+        {
+            token = await AccessTokenAsync(CancellationToken.None);
+        }
+        catch (Exception exception) when (exception is OAuthGrantRejectedException or HttpRequestException)
+        {
+            // No token: the server refuses the login, and the outbox reports it as for a wrong password.
+            LogAccessTokenFailed(exception, MailboxId);
+            token = "";
+        }
+        return Settings with { Credentials = Settings.Credentials with { Password = token } };
+    }
 
     public Task NotifyStoredAsync(IReadOnlyList<string> messageIds) => NotifyWithSummariesAsync(MessageEventKind.Received, messageIds);
 
@@ -449,6 +517,9 @@ public sealed partial class MailboxGrain(
         _syncStop?.Dispose();
         _stateWrite.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Mailbox {MailboxId}: no access token for the account's OAuth grant")]
+    private partial void LogAccessTokenFailed(Exception exception, string mailboxId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Mailbox {MailboxId}: the sync loop ended with an error")]
     private partial void LogSyncLoopEnded(Exception exception, string mailboxId);

@@ -21,7 +21,7 @@ public sealed record SyncCursor(
 [GenerateSerializer, Alias("splynx.mailbox.MailboxGrainState")]
 public sealed class MailboxGrainState
 {
-    /// <summary>The settings as saved, with <see cref="CredentialsSettings.Password"/> always null.</summary>
+    /// <summary>The settings as saved, with <see cref="CredentialsSettings.Password"/> and <see cref="CredentialsSettings.RefreshToken"/> always null.</summary>
     [Id(0)] public MailSettings Settings { get; set; } = MailSettings.Default;
 
     /// <summary>The account password, encrypted with the cluster's Data Protection keys.</summary>
@@ -34,4 +34,7 @@ public sealed class MailboxGrainState
 
     /// <summary>The earliest date the import has covered below the cursors (a historic date moved earlier back-fills down to it).</summary>
     [Id(4)] public DateOnly? ImportedFrom { get; set; }
+
+    /// <summary>The OAuth2 grant's refresh token, encrypted like the password; null for a password account.</summary>
+    [Id(5)] public string? ProtectedRefreshToken { get; set; }
 }

@@ -27,6 +27,7 @@ public static class MailboxServiceCollectionExtensions
         services.AddSingleton<MailServerTrust>();
         services.AddSingleton<IImapConnector, MailKitImapConnector>();
         services.AddSingleton<ImapConnectThrottle>();
+        services.TryAddSingleton<OAuth.OAuthTokenClient>();
         services.Configure<MailClusterOptions>(configuration.GetSection(MailClusterOptions.SectionName));
         services.AddSingleton<MailboxPresenceStore>();
         services.AddSingleton<MailboxPresencePublisher>();

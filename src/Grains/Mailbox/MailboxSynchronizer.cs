@@ -48,10 +48,11 @@ internal sealed partial class MailboxSynchronizer(
         while (!stopping.IsCancellationRequested)
         {
             var settings = host.Settings;
-            var endpoint = ImapEndpoint.From(settings, host.Password);
+            var endpoint = ImapEndpoint.From(settings, "");
             try
             {
                 await throttle.WaitAsync(endpoint.Server, stopping);
+                endpoint = endpoint with { Password = await host.GetLoginSecretAsync(stopping) };
                 host.ReportState(MailboxState.Connecting);
                 using var client = await connector.ConnectAsync(endpoint, stopping);
                 client.Timeout = (int)options.CommandTimeout.TotalMilliseconds;

@@ -16,10 +16,12 @@ public sealed record SmtpEndpoint(
     string Password,
     MailCredentialKind Credential = MailCredentialKind.Password)
 {
-    /// <summary>The admin's own server (S9) with the mailbox's credentials (S7).</summary>
-    public static SmtpEndpoint FromPersonal(MailSettings settings, string password) => new(
+    /// <summary>The admin's own server (S9) with the mailbox's credentials (S7): <paramref name="secret"/> is the
+    /// password, or the access token when the account signs in with OAuth.</summary>
+    public static SmtpEndpoint FromPersonal(MailSettings settings, string secret) => new(
         (settings.Smtp.Server ?? "").Trim(), settings.Smtp.Port, settings.Smtp.Security, settings.Smtp.Auth,
-        settings.Smtp.DontValidateCertificate, settings.Credentials.Username.Trim(), password);
+        settings.Smtp.DontValidateCertificate, settings.Credentials.Username.Trim(), secret,
+        settings.Credentials.UsesOAuth ? MailCredentialKind.AccessToken : MailCredentialKind.Password);
 
     public static SmtpEndpoint FromAccount(SmtpAccount account) => new(
         account.Server, account.Port, account.Security, account.Auth, account.DontValidateCertificate, account.Username, account.Password);

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Splynx.Orleans.Mailbox;
+using Splynx.Orleans.OAuth;
 using Splynx.Orleans.WebHost.Admins;
 using Splynx.Orleans.WebHost.Auth;
 using Splynx.Orleans.WebHost.Realtime;
@@ -35,8 +36,14 @@ public static class MailSettingsApi
         // The grain checks the settings themselves; only the web host knows the admins. Both sets of
         // problems are reported together, and nothing is saved while there is any.
         var errors = new Dictionary<string, string[]>(
-            MailSettingsValidator.Validate(candidate, saved.Credentials.HasPassword, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime)),
+            MailSettingsValidator.Validate(candidate, saved.Credentials.HasPassword, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime),
+                HasSavedGrant(candidate, saved)),
             StringComparer.Ordinal);
+        if (candidate.Credentials.OAuthApplicationId is { } applicationId && !string.IsNullOrWhiteSpace(applicationId)
+            && await cluster.GetGrain<IOAuthApplicationsGrain>(IOAuthApplicationsGrain.Key).GetAsync(applicationId.Trim()) is null)
+        {
+            errors["credentials.oauthApplicationId"] = ["is not a registered OAuth application"];
+        }
         foreach (var (field, problems) in await CheckAccessAsync(candidate.Access, user.AdminId(), admins, cancellationToken))
         {
             errors[field] = errors.TryGetValue(field, out var existing) ? [.. existing, .. problems] : problems;
@@ -92,9 +99,15 @@ public static class MailSettingsApi
     private static Dictionary<string, string[]> ConnectionErrors(MailSettings? candidate, MailSettings saved, TimeProvider time) =>
         candidate is null
             ? []
-            : MailSettingsValidator.Validate(candidate, saved.Credentials.HasPassword, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime))
+            : MailSettingsValidator.Validate(candidate, saved.Credentials.HasPassword, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime),
+                HasSavedGrant(candidate, saved))
                 .Where(error => error.Key.StartsWith("imap.", StringComparison.Ordinal))
                 .ToDictionary(StringComparer.Ordinal);
+
+    /// <summary>The saved grant still serves the candidate: same application (a grant belongs to its issuer).</summary>
+    private static bool HasSavedGrant(MailSettings candidate, MailSettings saved) =>
+        saved.Credentials.HasGrant && candidate.Credentials.UsesOAuth
+        && string.Equals(candidate.Credentials.OAuthApplicationId?.Trim(), saved.Credentials.OAuthApplicationId, StringComparison.Ordinal);
 
     /// <summary>Every delegate must be another existing admin.</summary>
     private static async Task<Dictionary<string, string[]>> CheckAccessAsync(

@@ -5,6 +5,12 @@ namespace Splynx.Orleans.WebHost.Mailbox;
 
 // The API's own spelling of the grain enums: lower-case words, exactly as product.md writes them.
 
+public enum ApiCredentialKind
+{
+    [JsonStringEnumMemberName("password")] Password,
+    [JsonStringEnumMemberName("oauth")] OAuth,
+}
+
 public enum ApiProcessMode
 {
     [JsonStringEnumMemberName("all")] All,
@@ -59,7 +65,15 @@ public sealed record MailSettingsRequest(
         new CredentialsSettings(
             Credentials?.Username ?? saved.Credentials.Username,
             string.IsNullOrEmpty(Credentials?.Password) ? null : Credentials.Password,
-            saved.Credentials.HasPassword),
+            saved.Credentials.HasPassword,
+            Credentials?.Kind switch
+            {
+                ApiCredentialKind.Password => null,
+                ApiCredentialKind.OAuth => Credentials.OAuthApplicationId ?? saved.Credentials.OAuthApplicationId ?? "",
+                _ => Credentials?.OAuthApplicationId ?? saved.Credentials.OAuthApplicationId,
+            },
+            RefreshToken: null,
+            saved.Credentials.HasGrant),
         Imap is { } imap
             ? new ImapSettings(
                 imap.Server ?? saved.Imap.Server,
@@ -110,10 +124,17 @@ public sealed record TrackingRequest(bool? Enabled, ApiProcessMode? Process, Dat
 
 public sealed record AccessRequest(IReadOnlyList<string>? AdminIds);
 
-/// <summary>The password is accepted here and nowhere returned.</summary>
-public sealed record CredentialsRequest(string? Username, string? Password)
+/// <summary>
+/// The password is accepted here and nowhere returned. <see cref="Kind"/> <c>oauth</c> signs in with a grant
+/// from the registered application <see cref="OAuthApplicationId"/>; the grant itself (its refresh token) never
+/// travels through this API: it comes from the provider's sign-in, and the saved one is kept while the
+/// application stays the same.
+/// </summary>
+public sealed record CredentialsRequest(
+    string? Username, string? Password, ApiCredentialKind? Kind = null,
+    [property: JsonPropertyName("oauthApplicationId")] string? OAuthApplicationId = null)
 {
-    public override string ToString() => $"CredentialsRequest {{ Username = {Username} }}";
+    public override string ToString() => $"CredentialsRequest {{ Username = {Username}, Kind = {Kind}, OAuthApplicationId = {OAuthApplicationId} }}";
 }
 
 public sealed record ImapRequest(string? Server, int? Port, ApiImapSecurity? Security, bool? DontValidateCertificate, string? SentFolder);
@@ -133,7 +154,10 @@ public sealed record MailSettingsResponse(
         new TrackingResponse(settings.Tracking.Enabled, FromGrain(settings.Tracking.Process), settings.Tracking.HistoricFrom,
             settings.Tracking.MarkAsRead, settings.Tracking.DenyList),
         new AccessResponse(settings.Access.AdminIds),
-        new CredentialsResponse(settings.Credentials.Username, settings.Credentials.HasPassword),
+        new CredentialsResponse(settings.Credentials.Username, settings.Credentials.HasPassword,
+            settings.Credentials.UsesOAuth ? ApiCredentialKind.OAuth : ApiCredentialKind.Password,
+            settings.Credentials.UsesOAuth ? settings.Credentials.OAuthApplicationId : null,
+            settings.Credentials.UsesOAuth && settings.Credentials.HasGrant),
         new ImapResponse(settings.Imap.Server, settings.Imap.Port, FromGrain(settings.Imap.Security),
             settings.Imap.DontValidateCertificate, settings.Imap.SentFolder),
         new SmtpResponse(settings.Smtp.Enabled, settings.Smtp.ReplyTo, settings.Smtp.UseSystem, settings.Smtp.Server, settings.Smtp.Port,
@@ -168,7 +192,9 @@ public sealed record TrackingResponse(bool Enabled, ApiProcessMode Process, Date
 
 public sealed record AccessResponse(IReadOnlyList<string> AdminIds);
 
-public sealed record CredentialsResponse(string Username, bool HasPassword);
+/// <summary>Whether a password or a grant is saved, never either one.</summary>
+public sealed record CredentialsResponse(
+    string Username, bool HasPassword, ApiCredentialKind Kind, [property: JsonPropertyName("oauthApplicationId")] string? OAuthApplicationId, bool HasGrant);
 
 public sealed record ImapResponse(string Server, int Port, ApiImapSecurity Security, bool DontValidateCertificate, string? SentFolder);
 

@@ -9,6 +9,7 @@ namespace Splynx.Orleans.Tests.Api;
 public sealed class MailSettingsApiTests(ApiHost host) : IClassFixture<ApiHost>
 {
     private static readonly TimeSpan SyncTimeout = TimeSpan.FromSeconds(60);
+    private static readonly string[] OidcScopes = ["openid", "email"];
 
     [Fact]
     public async Task A_new_admin_gets_the_default_settings_without_a_password()
@@ -156,6 +157,60 @@ public sealed class MailSettingsApiTests(ApiHost host) : IClassFixture<ApiHost>
         await using var command = dataSource.CreateCommand(sql);
         command.Parameters.Add(new NpgsqlParameter("secret", secret));
         return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
+    public async Task Oauth_credentials_name_a_registered_application_need_a_sign_in_to_sync_and_come_back_without_any_secret()
+    {
+        using var boss = host.NewBrowser();
+        await boss.LoginAsync(ApiHost.BossLogin, ApiHost.BossPassword);
+        var clientSecret = "oidc-secret-" + Guid.NewGuid().ToString("N");
+        host.RememberSecret(clientSecret);
+        var application = await boss.PostAsync("/api/system/oauth-applications", new
+        {
+            kind = "openIdConnect", displayName = "Staff SSO " + Guid.NewGuid().ToString("N")[..6],
+            authority = "https://login.isp.example/realms/staff", clientId = "splynx-mail", clientSecret, scopes = OidcScopes,
+        });
+        Assert.True(application.Status == HttpStatusCode.Created, application.ToString());
+        var applicationId = application.Json.GetProperty("id").GetString()!;
+        var (browser, _, _) = await host.NewAdminAsync();
+        using (browser)
+        {
+            var unknown = await browser.PutAsync("/api/me/mail-settings", new
+            {
+                credentials = new { username = "alice@isp.example", kind = "oauth", oauthApplicationId = "no-such-application" },
+            });
+            Assert.True(unknown.Status == HttpStatusCode.BadRequest, unknown.ToString());
+            Assert.True(unknown.Json.GetProperty("errors").TryGetProperty("credentials.oauthApplicationId", out _), unknown.ToString());
+
+            // Syncing needs the grant, which only the provider's sign-in gives.
+            var unsigned = await browser.PutAsync("/api/me/mail-settings", new
+            {
+                tracking = new { enabled = true, historicFrom = (string?)null },
+                credentials = new { username = "alice@isp.example", kind = "oauth", oauthApplicationId = applicationId },
+                imap = new { server = "127.0.0.1", port = LocalStack.ImapPort, security = "starttls", sentFolder = (string?)null },
+            });
+            Assert.True(unsigned.Status == HttpStatusCode.BadRequest, unsigned.ToString());
+            var problem = unsigned.Json.GetProperty("errors").GetProperty("credentials.oauthApplicationId")[0].GetString();
+            Assert.Contains("Sign in", problem);
+            Assert.False(unsigned.Json.GetProperty("errors").TryGetProperty("credentials.password", out _), unsigned.ToString());
+
+            var saved = await browser.PutAsync("/api/me/mail-settings", new
+            {
+                credentials = new { username = "alice@isp.example", kind = "oauth", oauthApplicationId = applicationId },
+            });
+            Assert.True(saved.Status == HttpStatusCode.OK, saved.ToString());
+            var credentials = (await browser.GetAsync("/api/me/mail-settings")).Json.GetProperty("credentials");
+            Assert.Equal("oauth", credentials.GetProperty("kind").GetString());
+            Assert.Equal(applicationId, credentials.GetProperty("oauthApplicationId").GetString());
+            Assert.False(credentials.GetProperty("hasGrant").GetBoolean());
+            Assert.False(credentials.TryGetProperty("refreshToken", out _));
+
+            var back = await browser.PutAsync("/api/me/mail-settings", new { credentials = new { kind = "password" } });
+            Assert.True(back.Status == HttpStatusCode.OK, back.ToString());
+            Assert.Equal("password", back.Json.GetProperty("credentials").GetProperty("kind").GetString());
+            Assert.Equal(JsonValueKind.Null, back.Json.GetProperty("credentials").GetProperty("oauthApplicationId").ValueKind);
+        }
     }
 
     private static object Settings(MailUser user, bool enabled, string[]? denyList = null, string[]? adminIds = null, int? imapPort = null) => new

@@ -54,6 +54,30 @@ public sealed class MailSettingsValidatorTests
         Assert.Empty(MailSettingsValidator.Validate(settings, hasSavedPassword: true, Today));
     }
 
+    [Fact]
+    public void An_oauth_account_needs_no_password_but_a_grant_for_its_application()
+    {
+        var settings = Valid() with { Credentials = new CredentialsSettings("alice@isp.example", null, false, "microsoft") };
+
+        var errors = MailSettingsValidator.Validate(settings, hasSavedPassword: false, Today);
+
+        Assert.Equal(["credentials.oauthApplicationId"], errors.Keys);
+        Assert.Contains("Sign in", Assert.Single(errors["credentials.oauthApplicationId"]));
+        Assert.Empty(MailSettingsValidator.Validate(settings, hasSavedPassword: false, Today, hasSavedGrant: true));
+        Assert.Empty(MailSettingsValidator.Validate(settings with { Credentials = settings.Credentials with { RefreshToken = "grant" } },
+            hasSavedPassword: false, Today));
+    }
+
+    [Fact]
+    public void An_oauth_account_is_named_by_its_address_and_its_application()
+    {
+        var settings = Valid() with { Credentials = new CredentialsSettings("alice", null, false, " ", "grant") };
+
+        var errors = MailSettingsValidator.Validate(settings, hasSavedPassword: true, Today);
+
+        Assert.Equal(["credentials.oauthApplicationId", "credentials.username"], errors.Keys.Order());
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(65535)]

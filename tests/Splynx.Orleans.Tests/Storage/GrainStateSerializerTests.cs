@@ -97,7 +97,10 @@ public sealed class GrainStateSerializerTests : IDisposable
             new TrackingSettings(true, n % 2 == 0 ? ProcessMode.Unread : ProcessMode.All, new DateOnly(2025, n, 1), n % 2 == 0,
                 [$"blocked-{n}.example", $"spam-{n}@elsewhere.example"]),
             new AccessSettings([$"delegate-{n}", $"other-delegate-{n}"]),
-            new CredentialsSettings($"user{n}@isp.example", null, true),
+            // The even state signs in with an OAuth grant, the odd one with a password.
+            n % 2 == 0
+                ? new CredentialsSettings($"user{n}@isp.example", null, false, $"application-{n}", null, HasGrant: true)
+                : new CredentialsSettings($"user{n}@isp.example", null, true),
             new ImapSettings($"imap{n}.isp.example", 990 + n, n % 2 == 0 ? ImapSecurity.StartTls : ImapSecurity.Ssl, n % 2 == 0, $"Sent {n}"),
             new SmtpSettings(true, $"reply-{n}@isp.example", n % 2 == 0, $"smtp{n}.isp.example", 580 + n, SmtpSecurity.Ssl, SmtpAuth.Login, false)),
         ProtectedPassword = $"protected-password-{n}",
@@ -108,6 +111,7 @@ public sealed class GrainStateSerializerTests : IDisposable
             [SyncedFolder.Sent] = new SyncCursor($"Sent {n}", 2000 + n, 7 * n),
         },
         ImportedFrom = new DateOnly(2024, n, 2),
+        ProtectedRefreshToken = n % 2 == 0 ? $"protected-refresh-token-{n}" : null,
     };
 
     private static SystemSmtpGrainState SystemSmtpState(int n) => new()

@@ -12,9 +12,11 @@ public sealed record ImapEndpoint(
     string Password,
     MailCredentialKind Credential = MailCredentialKind.Password)
 {
-    public static ImapEndpoint From(MailSettings settings, string password) => new(
+    /// <param name="secret">The password, or the access token when the account signs in with OAuth.</param>
+    public static ImapEndpoint From(MailSettings settings, string secret) => new(
         settings.Imap.Server.Trim(), settings.Imap.Port, settings.Imap.Security,
-        settings.Imap.DontValidateCertificate, settings.Credentials.Username.Trim(), password);
+        settings.Imap.DontValidateCertificate, settings.Credentials.Username.Trim(), secret,
+        settings.Credentials.UsesOAuth ? MailCredentialKind.AccessToken : MailCredentialKind.Password);
 
     public override string ToString() => $"{Username}@{Server}:{Port} ({Security})";
 }

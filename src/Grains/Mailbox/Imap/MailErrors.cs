@@ -17,6 +17,10 @@ public static class MailErrors
                 return (MailErrorKind.Tls,
                     $"TLS with {server}:{port} failed: the certificate is not trusted or does not match the name, or the server does not speak TLS on this port. " +
                     "Check the port and security mode, or tick \"Don't validate certificate\" if you trust this server.");
+            case Splynx.Orleans.OAuth.OAuthGrantRejectedException rejected:
+                return (MailErrorKind.Auth, $"{rejected.Message} Sign in again.");
+            case HttpRequestException:
+                return (MailErrorKind.Connect, $"The sign-in provider could not give an access token for {server}: {exception.Message}");
             case MailKit.Security.AuthenticationException:
                 return (MailErrorKind.Auth, $"{server} refused the username or password.");
             case TimeoutException:
