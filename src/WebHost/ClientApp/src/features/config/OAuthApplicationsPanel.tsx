@@ -34,7 +34,7 @@ export function OAuthApplicationsPanel() {
   return (
     <Section
       title="OAuth applications"
-      description="For mail at Microsoft 365, Google Workspace or your own identity provider: register this service there as a web application, then enter the registration here. Admins then see “Sign in with …” beside their mail credentials."
+      description="For mail at Microsoft 365, Google Workspace or your own identity provider: register this service there as a web application, then enter the registration here. (The “Sign in with …” button in My Profile is not there yet.)"
     >
       {registrations.data ? (
         <>
